@@ -1,0 +1,200 @@
+//! Who generated the page: a gateway's own error page, the application's page passed through
+//! the gateways (`origin`), or `unknown`.
+
+use crate::signatures::{RuleKind, RuleMatch, SignatureDb};
+use crate::snapshot::Snapshot;
+use crate::verdict::{Category, Cause, Evidence, Generator, Layer, Role};
+
+use super::cause_for_status;
+
+/// Vendor id for pages the application behind the gateways produced.
+pub(super) const ORIGIN: &str = "origin";
+/// Vendor id when nothing tells who produced the page.
+pub(super) const UNKNOWN: &str = "unknown";
+
+/// The generator and what the deciding evidence proves.
+pub(super) struct Decision {
+    pub generator: Generator,
+    pub confidence: f32,
+    pub cause: Option<Cause>,
+    pub category: Option<Category>,
+}
+
+/// Decides the generator of an error page. The strongest page signature wins (the outermost
+/// layer on a tie, since it wrote the final response); with none, a non-empty page behind known
+/// gateways is the application's own page.
+pub(super) fn decide(
+    db: &SignatureDb,
+    snapshot: &Snapshot,
+    matches: &[RuleMatch],
+    chain: &[Layer],
+    evidence: &mut Vec<Evidence>,
+) -> Decision {
+    let chain_position = |vendor: &str| {
+        chain
+            .iter()
+            .position(|l| l.vendor == vendor)
+            .unwrap_or(usize::MAX)
+    };
+    let page_matches: Vec<&RuleMatch> = matches
+        .iter()
+        .filter(|m| db.rules()[m.rule].kind == RuleKind::Page)
+        .collect();
+    let best = page_matches.iter().copied().max_by(|a, b| {
+        let (ra, rb) = (&db.rules()[a.rule], &db.rules()[b.rule]);
+        ra.weight.total_cmp(&rb.weight).then_with(|| {
+            chain_position(&db.vendors()[rb.vendor].id)
+                .cmp(&chain_position(&db.vendors()[ra.vendor].id))
+        })
+    });
+    if let Some(best) = best {
+        let best_rule = &db.rules()[best.rule];
+        let vendor = &db.vendors()[best_rule.vendor];
+        let same_vendor: Vec<&RuleMatch> = page_matches
+            .iter()
+            .copied()
+            .filter(|m| db.rules()[m.rule].vendor == best_rule.vendor)
+            .collect();
+        let corroboration = 0.03 * (same_vendor.len() - 1) as f32;
+        let strongest_with = |pick: &dyn Fn(&crate::signatures::Rule) -> bool| {
+            same_vendor
+                .iter()
+                .map(|m| &db.rules()[m.rule])
+                .filter(|r| pick(r))
+                .max_by(|a, b| a.weight.total_cmp(&b.weight))
+        };
+        let cause = strongest_with(&|r| r.cause.is_some()).and_then(|r| r.cause);
+        let category = strongest_with(&|r| r.category.is_some()).and_then(|r| r.category);
+        let layer = chain.iter().find(|l| l.vendor == vendor.id);
+        let version = layer
+            .and_then(|l| l.version.clone())
+            .or_else(|| same_vendor.iter().find_map(|m| m.version.clone()));
+        return Decision {
+            generator: Generator {
+                vendor: vendor.id.clone(),
+                role: layer.map_or(vendor.role, |l| l.role),
+                version,
+            },
+            confidence: (best_rule.weight + corroboration).min(0.99),
+            cause,
+            category,
+        };
+    }
+
+    let gateways: Vec<&Layer> = chain.iter().filter(|l| l.role != Role::Origin).collect();
+    let origin_layer = chain.iter().find(|l| l.role == Role::Origin);
+    if snapshot.body_is_blank() {
+        evidence.push(Evidence {
+            source: "body".into(),
+            detail: "the body is empty and no known product sends this empty error page".into(),
+            points_to: UNKNOWN.into(),
+        });
+        return unknown(0.3);
+    }
+    if !gateways.is_empty() {
+        let names: Vec<&str> = gateways.iter().map(|l| l.vendor.as_str()).collect();
+        let all_known = gateways
+            .iter()
+            .all(|l| db.vendor(&l.vendor).is_some_and(|v| v.has_page_rules));
+        evidence.push(Evidence {
+            source: "body".into(),
+            detail: format!(
+                "the page is none of the known error pages of {}: the application behind produced it",
+                names.join(", ")
+            ),
+            points_to: ORIGIN.into(),
+        });
+        return origin(if all_known { 0.8 } else { 0.6 });
+    }
+    if let Some(layer) = origin_layer {
+        evidence.push(Evidence {
+            source: "body".into(),
+            detail: "no gateway is visible: the application server answered directly".into(),
+            points_to: ORIGIN.into(),
+        });
+        let mut decision = origin(0.75);
+        decision.generator.version = layer.version.clone();
+        return decision;
+    }
+    evidence.push(Evidence {
+        source: "body".into(),
+        detail: "no known gateway or application signature in the headers or the page".into(),
+        points_to: UNKNOWN.into(),
+    });
+    unknown(0.2)
+}
+
+fn origin(confidence: f32) -> Decision {
+    Decision {
+        generator: Generator {
+            vendor: ORIGIN.into(),
+            role: Role::Origin,
+            version: None,
+        },
+        confidence,
+        cause: None,
+        category: None,
+    }
+}
+
+fn unknown(confidence: f32) -> Decision {
+    Decision {
+        generator: Generator {
+            vendor: UNKNOWN.into(),
+            role: Role::ReverseProxy,
+            version: None,
+        },
+        confidence,
+        cause: None,
+        category: None,
+    }
+}
+
+/// The cause when no signature proves one: an application's page is an app error (or
+/// maintenance / overload for a 503); a gateway's page says what its status code says.
+pub(super) fn default_cause(generator: &Generator, snapshot: &Snapshot) -> Cause {
+    if generator.vendor != ORIGIN {
+        return cause_for_status(snapshot.status);
+    }
+    if snapshot.status == 503 {
+        let says_maintenance = snapshot
+            .body
+            .windows(11)
+            .any(|w| w.eq_ignore_ascii_case(b"maintenance"));
+        if says_maintenance || snapshot.headers.get("retry-after").is_some() {
+            return Cause::Maintenance;
+        }
+        return Cause::Overload;
+    }
+    Cause::AppError
+}
+
+/// The side of the failed hop that noticed the failure.
+pub(super) fn hop_from(generator: &Generator, chain: &[Layer]) -> String {
+    if generator.vendor != ORIGIN {
+        return generator.vendor.clone();
+    }
+    chain
+        .iter()
+        .rev()
+        .find(|l| l.role != Role::Origin)
+        .map_or_else(|| "you".to_string(), |l| l.vendor.clone())
+}
+
+/// The side of the failed hop that failed: the next layer inward from the generator, the
+/// origin, or `upstream` when the chain shows nothing behind the generator.
+pub(super) fn hop_to(generator: &Generator, chain: &[Layer]) -> String {
+    if generator.vendor == ORIGIN {
+        return ORIGIN.into();
+    }
+    let behind = chain
+        .iter()
+        .position(|l| l.vendor == generator.vendor)
+        .and_then(|i| chain.get(i + 1));
+    match behind {
+        Some(layer) if layer.role == Role::Origin => ORIGIN.into(),
+        Some(layer) => layer.vendor.clone(),
+        None if matches!(generator.role, Role::Cdn | Role::Paas | Role::Waf) => ORIGIN.into(),
+        None => "upstream".into(),
+    }
+}

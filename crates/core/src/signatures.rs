@@ -1,0 +1,515 @@
+//! The signature database: vendor files (`crates/core/signatures/*.toml`, format documented in
+//! the README there) loaded, validated and compiled once into matchers.
+
+use std::{collections::HashMap, fmt, sync::OnceLock};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+use serde::Deserialize;
+
+use crate::snapshot::Snapshot;
+use crate::verdict::{Category, Cause, Role};
+
+include!(concat!(env!("OUT_DIR"), "/embedded_signatures.rs"));
+
+/// The file format version this build reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Weight of a rule that does not set one.
+const DEFAULT_WEIGHT: f32 = 0.8;
+
+/// One vendor file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VendorFile {
+    format: u32,
+    id: String,
+    name: String,
+    role: Role,
+    #[serde(default)]
+    #[allow(dead_code)] // documentation for contributors; not shown in verdicts
+    website: Option<String>,
+    #[serde(default)]
+    layer: Vec<RuleSpec>,
+    #[serde(default)]
+    page: Vec<RuleSpec>,
+}
+
+/// One rule as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    header: Option<String>,
+    contains: Option<String>,
+    regex: Option<String>,
+    #[serde(default)]
+    status: Vec<u16>,
+    #[serde(default)]
+    empty_body: bool,
+    weight: Option<f32>,
+    cause: Option<Cause>,
+    category: Option<Category>,
+    role: Option<Role>,
+    detail: String,
+    source: String,
+}
+
+/// A vendor known to the database.
+#[derive(Debug, Clone)]
+pub struct Vendor {
+    /// Vendor id (`nginx`, `cloudflare`, `origin` …).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Default role in a chain.
+    pub role: Role,
+    /// Whether the database knows any page this vendor generates.
+    pub has_page_rules: bool,
+}
+
+/// What a rule is evidence of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleKind {
+    /// The vendor is a layer of the chain.
+    Layer,
+    /// The vendor generated the page.
+    Page,
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Index of the vendor in [`SignatureDb::vendors`].
+    pub vendor: usize,
+    /// Layer or page evidence.
+    pub kind: RuleKind,
+    /// Header the rule reads (lowercase); `None` for body rules.
+    pub header: Option<String>,
+    contains: Option<String>,
+    regex: Option<Regex>,
+    status: Vec<u16>,
+    empty_body: bool,
+    /// How sure a match makes us, 0..1.
+    pub weight: f32,
+    /// Failed-hop cause a match proves.
+    pub cause: Option<Cause>,
+    /// Category a match proves.
+    pub category: Option<Category>,
+    /// Role of the layer a match shows.
+    pub role: Option<Role>,
+    /// The evidence, in plain words.
+    pub detail: String,
+    /// Where the signature was observed.
+    pub source: String,
+}
+
+/// A rule that matched a snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleMatch {
+    /// Index into [`SignatureDb::rules`].
+    pub rule: usize,
+    /// Index of the header among the snapshot's headers, for header rules (gives chain order).
+    pub header_index: Option<usize>,
+    /// The `version` group, when the rule captured one.
+    pub version: Option<String>,
+}
+
+/// A problem in a signature file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureError {
+    /// The file.
+    pub file: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for SignatureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file, self.message)
+    }
+}
+
+impl std::error::Error for SignatureError {}
+
+/// The compiled database.
+#[derive(Debug)]
+pub struct SignatureDb {
+    vendors: Vec<Vendor>,
+    rules: Vec<Rule>,
+    header_rules: HashMap<String, Vec<usize>>,
+    body_literals: AhoCorasick,
+    /// Rules per Aho-Corasick pattern id.
+    body_literal_rules: Vec<Vec<usize>>,
+    empty_body_rules: Vec<usize>,
+}
+
+impl SignatureDb {
+    /// The database embedded at build time. Its validity is checked by the crate's tests.
+    pub fn embedded() -> &'static SignatureDb {
+        static DB: OnceLock<SignatureDb> = OnceLock::new();
+        DB.get_or_init(|| {
+            SignatureDb::from_sources(EMBEDDED.iter().copied()).unwrap_or_else(|errors| {
+                panic!("embedded signature database is invalid: {errors:?}")
+            })
+        })
+    }
+
+    /// The embedded files, as (file name, TOML text).
+    pub fn embedded_sources() -> &'static [(&'static str, &'static str)] {
+        EMBEDDED
+    }
+
+    /// Compiles a database from (file name, TOML text) pairs. Files naming the same vendor id
+    /// add their rules to it. Every problem in every file is reported, not just the first.
+    pub fn from_sources<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, Vec<SignatureError>> {
+        let mut builder = Builder::default();
+        for (file, text) in files {
+            builder.add_file(file, text);
+        }
+        builder.finish()
+    }
+
+    /// The vendors, in load order.
+    pub fn vendors(&self) -> &[Vendor] {
+        &self.vendors
+    }
+
+    /// The rules, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The vendor with this id.
+    pub fn vendor(&self, id: &str) -> Option<&Vendor> {
+        self.vendors.iter().find(|v| v.id == id)
+    }
+
+    /// Every rule that matches the snapshot: header rules in header order, then body rules.
+    pub fn scan(&self, snapshot: &Snapshot) -> Vec<RuleMatch> {
+        let mut found = Vec::new();
+        for (index, (name, value)) in snapshot.headers.iter().enumerate() {
+            for &rule in self.header_rules.get(name).into_iter().flatten() {
+                if let Some(version) = self.rules[rule].matches(value.as_bytes(), snapshot) {
+                    found.push(RuleMatch {
+                        rule,
+                        header_index: Some(index),
+                        version,
+                    });
+                }
+            }
+        }
+        let mut hit = vec![false; self.body_literal_rules.len()];
+        for m in self.body_literals.find_overlapping_iter(&snapshot.body) {
+            hit[m.pattern().as_usize()] = true;
+        }
+        let mut body_rules: Vec<usize> = hit
+            .iter()
+            .enumerate()
+            .filter(|(_, &h)| h)
+            .flat_map(|(pattern, _)| self.body_literal_rules[pattern].iter().copied())
+            .collect();
+        if snapshot.body_is_blank() {
+            body_rules.extend(&self.empty_body_rules);
+        }
+        body_rules.sort_unstable();
+        body_rules.dedup();
+        for rule in body_rules {
+            if let Some(version) = self.rules[rule].matches(&snapshot.body, snapshot) {
+                found.push(RuleMatch {
+                    rule,
+                    header_index: None,
+                    version,
+                });
+            }
+        }
+        found
+    }
+}
+
+impl Rule {
+    /// Whether the rule matches `haystack` (a header value or the body) of `snapshot`;
+    /// `Some(version)` when it does.
+    fn matches(&self, haystack: &[u8], snapshot: &Snapshot) -> Option<Option<String>> {
+        if !self.status.is_empty() && !self.status.contains(&snapshot.status) {
+            return None;
+        }
+        if self.empty_body && !snapshot.body_is_blank() {
+            return None;
+        }
+        if self.header.is_some() {
+            if let Some(literal) = &self.contains {
+                if !contains_ignore_ascii_case(haystack, literal.as_bytes()) {
+                    return None;
+                }
+            }
+        }
+        match &self.regex {
+            None => Some(None),
+            Some(regex) => {
+                let captures = regex.captures(haystack)?;
+                Some(
+                    captures
+                        .name("version")
+                        .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned()),
+                )
+            }
+        }
+    }
+}
+
+fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+#[derive(Default)]
+struct Builder {
+    vendors: Vec<Vendor>,
+    rules: Vec<Rule>,
+    errors: Vec<SignatureError>,
+}
+
+impl Builder {
+    fn add_file(&mut self, file: &str, text: &str) {
+        let mut error = |message: String| {
+            self.errors.push(SignatureError {
+                file: file.to_string(),
+                message,
+            })
+        };
+        let parsed: VendorFile = match toml::from_str(text) {
+            Ok(parsed) => parsed,
+            Err(e) => return error(e.to_string()),
+        };
+        if parsed.format != FORMAT_VERSION {
+            return error(format!(
+                "format {} is not supported (this build reads format {FORMAT_VERSION})",
+                parsed.format
+            ));
+        }
+        if parsed.id.is_empty()
+            || !parsed
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return error(format!(
+                "vendor id `{}` must be lowercase letters, digits and '-'",
+                parsed.id
+            ));
+        }
+        let vendor = match self.vendors.iter().position(|v| v.id == parsed.id) {
+            Some(existing) => existing,
+            None => {
+                self.vendors.push(Vendor {
+                    id: parsed.id.clone(),
+                    name: parsed.name.clone(),
+                    role: parsed.role,
+                    has_page_rules: false,
+                });
+                self.vendors.len() - 1
+            }
+        };
+        let rules = parsed
+            .layer
+            .into_iter()
+            .map(|r| (RuleKind::Layer, r))
+            .chain(parsed.page.into_iter().map(|r| (RuleKind::Page, r)));
+        for (number, (kind, spec)) in rules.enumerate() {
+            match compile_rule(vendor, kind, spec) {
+                Ok(rule) => {
+                    if kind == RuleKind::Page {
+                        self.vendors[vendor].has_page_rules = true;
+                    }
+                    self.rules.push(rule);
+                }
+                Err(message) => self.errors.push(SignatureError {
+                    file: file.to_string(),
+                    message: format!("rule {} ({kind:?}): {message}", number + 1),
+                }),
+            }
+        }
+    }
+
+    fn finish(self) -> Result<SignatureDb, Vec<SignatureError>> {
+        if !self.errors.is_empty() {
+            return Err(self.errors);
+        }
+        let mut header_rules: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut literals: Vec<String> = Vec::new();
+        let mut body_literal_rules: Vec<Vec<usize>> = Vec::new();
+        let mut empty_body_rules = Vec::new();
+        for (index, rule) in self.rules.iter().enumerate() {
+            if let Some(header) = &rule.header {
+                header_rules.entry(header.clone()).or_default().push(index);
+            } else if rule.empty_body {
+                empty_body_rules.push(index);
+            } else if let Some(literal) = &rule.contains {
+                let literal = literal.to_ascii_lowercase();
+                match literals.iter().position(|l| *l == literal) {
+                    Some(pattern) => body_literal_rules[pattern].push(index),
+                    None => {
+                        literals.push(literal);
+                        body_literal_rules.push(vec![index]);
+                    }
+                }
+            }
+        }
+        let body_literals = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&literals)
+            .map_err(|e| {
+                vec![SignatureError {
+                    file: "(all)".into(),
+                    message: format!("body literals do not compile: {e}"),
+                }]
+            })?;
+        Ok(SignatureDb {
+            vendors: self.vendors,
+            rules: self.rules,
+            header_rules,
+            body_literals,
+            body_literal_rules,
+            empty_body_rules,
+        })
+    }
+}
+
+fn compile_rule(vendor: usize, kind: RuleKind, spec: RuleSpec) -> Result<Rule, String> {
+    if spec.detail.trim().is_empty() {
+        return Err("`detail` must say what the evidence is".into());
+    }
+    if spec.source.trim().is_empty() {
+        return Err("`source` must say where the signature was observed".into());
+    }
+    let weight = spec.weight.unwrap_or(DEFAULT_WEIGHT);
+    if !(0.0..=1.0).contains(&weight) {
+        return Err(format!("weight {weight} is outside 0..1"));
+    }
+    if spec.contains.as_deref() == Some("") {
+        return Err("`contains` must not be empty".into());
+    }
+    if let Some(bad) = spec.status.iter().find(|s| !(100..=999).contains(*s)) {
+        return Err(format!("status {bad} is not an HTTP status code"));
+    }
+    match kind {
+        RuleKind::Layer => {
+            if spec.header.is_none() {
+                return Err("layer rules need `header`".into());
+            }
+            if spec.empty_body || spec.cause.is_some() || spec.category.is_some() {
+                return Err("`empty_body`, `cause` and `category` are for page rules".into());
+            }
+        }
+        RuleKind::Page => {
+            if spec.role.is_some() {
+                return Err("`role` is for layer rules".into());
+            }
+            if spec.header.is_none() && spec.empty_body == spec.contains.is_some() {
+                return Err(
+                    "body page rules need exactly one of `contains` or `empty_body = true`".into(),
+                );
+            }
+            if spec.category == Some(Category::NotAnError) {
+                return Err("a page rule cannot prove `not-an-error`".into());
+            }
+        }
+    }
+    let regex = spec
+        .regex
+        .as_deref()
+        .map(|pattern| {
+            RegexBuilder::new(pattern)
+                .case_insensitive(true)
+                .unicode(false)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| format!("regex `{pattern}` does not compile: {e}"))
+        })
+        .transpose()?;
+    Ok(Rule {
+        vendor,
+        kind,
+        header: spec.header.map(|h| h.trim().to_ascii_lowercase()),
+        contains: spec.contains,
+        regex,
+        status: spec.status,
+        empty_body: spec.empty_body,
+        weight,
+        cause: spec.cause,
+        category: spec.category,
+        role: spec.role,
+        detail: spec.detail,
+        source: spec.source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::Headers;
+
+    const NGINX: &str = r#"
+format = 1
+id = "nginx"
+name = "nginx"
+role = "reverse-proxy"
+[[layer]]
+header = "Server"
+regex = '^nginx(?:/(?P<version>[0-9.]+))?'
+detail = "Server header names nginx"
+source = "test"
+[[page]]
+contains = "<center>nginx"
+detail = "footer"
+source = "test"
+"#;
+
+    #[test]
+    fn header_and_body_rules_match_with_versions() {
+        let db = SignatureDb::from_sources([("nginx.toml", NGINX)]).unwrap();
+        let snapshot = Snapshot::new(502, [("SERVER", "nginx/1.22.1")].into_iter().collect())
+            .with_body(b"<hr><CENTER>nginx</center>");
+        let found = db.scan(&snapshot);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].version.as_deref(), Some("1.22.1"));
+        assert_eq!(db.rules()[found[1].rule].kind, RuleKind::Page);
+        assert!(db.scan(&Snapshot::new(502, Headers::new())).is_empty());
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_file() {
+        let bad = r#"
+format = 1
+id = "Bad Id"
+name = "x"
+role = "cdn"
+"#;
+        let worse = r#"
+format = 1
+id = "x"
+name = "x"
+role = "cdn"
+[[page]]
+regex = '('
+detail = ""
+source = "s"
+[[layer]]
+contains = "x"
+detail = "d"
+source = "s"
+"#;
+        let errors = SignatureDb::from_sources([("a.toml", bad), ("b.toml", worse)]).unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].to_string().starts_with("a.toml: vendor id"));
+        assert!(errors.iter().any(|e| e.message.contains("layer rules need `header`")));
+        assert!(SignatureDb::from_sources([("c.toml", "format = 2\nid='x'\nname='x'\nrole='cdn'")])
+            .unwrap_err()[0]
+            .message
+            .contains("format 2 is not supported"));
+    }
+}

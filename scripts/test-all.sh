@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test of the repository. Installs what it needs first (scripts/setup-test-deps.sh).
+# Each stage is bounded in time; the last line says how many stages passed and failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-test-deps.sh || { echo "setup failed"; echo "suite: 0 passed, 1 failed"; exit 1; }
+
+passed=0 failed=0 failures=()
+stage() {
+  local name=$1 limit=$2; shift 2
+  echo "=== $name"
+  local start=$SECONDS
+  if timeout --kill-after=10 "$limit" "$@"; then
+    passed=$((passed + 1)); echo "=== $name: ok ($((SECONDS - start)) s)"
+  else
+    failed=$((failed + 1)); failures+=("$name"); echo "=== $name: FAILED ($((SECONDS - start)) s)"
+  fi
+}
+
+stage "format"            120  cargo fmt --all -- --check
+stage "clippy"            900  cargo clippy --workspace --all-targets --locked -- -D warnings
+stage "unit + corpus"     900  cargo test --workspace --locked
+stage "core on wasm32"    600  cargo build -p gwdoctor-core --target wasm32-unknown-unknown --locked
+stage "live gateways"     300  python3 tests/gateways/lab.py run-live --gwdoctor target/debug/gwdoctor
+
+[ ${#failures[@]} -gt 0 ] && echo "failed stages: ${failures[*]}"
+echo "suite: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
