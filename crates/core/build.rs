@@ -11,11 +11,15 @@ fn main() {
         .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
         .collect();
     files.sort();
-    let mut code = String::from("/// Embedded signature files: (file name, TOML text), in name order.\n");
+    let mut code =
+        String::from("/// Embedded signature files: (file name, TOML text), in name order.\n");
     code.push_str("pub(crate) static EMBEDDED: &[(&str, &str)] = &[\n");
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy();
-        code.push_str(&format!("    ({name:?}, include_str!({:?})),\n", path.display().to_string()));
+        code.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     code.push_str("];\n");
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("embedded_signatures.rs");

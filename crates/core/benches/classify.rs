@@ -15,7 +15,9 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus");
     let mut files = Vec::new();
     for group in fs::read_dir(&root).unwrap().flatten() {
-        let Ok(entries) = fs::read_dir(group.path()) else { continue };
+        let Ok(entries) = fs::read_dir(group.path()) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "http") {
@@ -41,23 +43,29 @@ fn bench(c: &mut Criterion) {
     let raw = corpus();
     let mut group = c.benchmark_group("classify");
     group.throughput(Throughput::Elements(pages.len() as u64));
-    group.bench_function(format!("corpus pages <= 10 KB ({} pages)", pages.len()), |b| {
-        b.iter(|| {
-            for page in &pages {
-                black_box(classify(black_box(page)));
-            }
-        })
-    });
-    group.throughput(Throughput::Elements(raw.len() as u64));
-    group.bench_function(format!("parse + classify, whole corpus ({} files)", raw.len()), |b| {
-        b.iter(|| {
-            for (_, bytes) in &raw {
-                if let Ok(s) = parse_response(black_box(bytes)) {
-                    black_box(classify(&s));
+    group.bench_function(
+        format!("corpus pages <= 10 KB ({} pages)", pages.len()),
+        |b| {
+            b.iter(|| {
+                for page in &pages {
+                    black_box(classify(black_box(page)));
                 }
-            }
-        })
-    });
+            })
+        },
+    );
+    group.throughput(Throughput::Elements(raw.len() as u64));
+    group.bench_function(
+        format!("parse + classify, whole corpus ({} files)", raw.len()),
+        |b| {
+            b.iter(|| {
+                for (_, bytes) in &raw {
+                    if let Ok(s) = parse_response(black_box(bytes)) {
+                        black_box(classify(&s));
+                    }
+                }
+            })
+        },
+    );
     group.finish();
 }
 

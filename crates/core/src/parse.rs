@@ -215,7 +215,8 @@ mod tests {
 
     #[test]
     fn a_redirect_with_a_body_is_the_answer() {
-        let s = parse_response(b"HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n<a href=/x>moved</a>").unwrap();
+        let s = parse_response(b"HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n<a href=/x>moved</a>")
+            .unwrap();
         assert_eq!(s.status, 302);
     }
 
@@ -237,7 +238,9 @@ mod tests {
     fn non_http_input_is_a_clear_error() {
         assert_eq!(parse_response(b"  \n"), Err(ParseError::Empty));
         let err = parse_response(b"<html>oops</html>").unwrap_err();
-        assert!(err.to_string().contains("does not start with an HTTP status line"));
+        assert!(err
+            .to_string()
+            .contains("does not start with an HTTP status line"));
         assert!(matches!(
             parse_response(b"HTTP/1.1 abc nope\r\n\r\n"),
             Err(ParseError::BadStatusLine { .. })
@@ -246,7 +249,10 @@ mod tests {
 
     #[test]
     fn nul_bytes_and_invalid_utf8_do_not_break_parsing() {
-        let s = parse_response(b"HTTP/1.1 502 \xff\x00\r\nX\x00: a\r\nServer: \xfe nginx\r\n\r\n\x00\xff").unwrap();
+        let s = parse_response(
+            b"HTTP/1.1 502 \xff\x00\r\nX\x00: a\r\nServer: \xfe nginx\r\n\r\n\x00\xff",
+        )
+        .unwrap();
         assert_eq!(s.status, 502);
         assert_eq!(s.body, b"\x00\xff");
         assert!(s.headers.get("server").unwrap().contains("nginx"));

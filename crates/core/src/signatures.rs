@@ -506,9 +506,14 @@ source = "s"
         let errors = SignatureDb::from_sources([("a.toml", bad), ("b.toml", worse)]).unwrap_err();
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].to_string().starts_with("a.toml: vendor id"));
-        assert!(errors.iter().any(|e| e.message.contains("layer rules need `header`")));
-        assert!(SignatureDb::from_sources([("c.toml", "format = 2\nid='x'\nname='x'\nrole='cdn'")])
-            .unwrap_err()[0]
+        assert!(errors
+            .iter()
+            .any(|e| e.message.contains("layer rules need `header`")));
+        assert!(SignatureDb::from_sources([(
+            "c.toml",
+            "format = 2\nid='x'\nname='x'\nrole='cdn'"
+        )])
+        .unwrap_err()[0]
             .message
             .contains("format 2 is not supported"));
     }

@@ -150,9 +150,13 @@ mod tests {
 
     #[test]
     fn header_lookup_is_case_insensitive_and_keeps_repeats_in_order() {
-        let headers: Headers = [("Via", "1.1 varnish"), ("VIA", "1.1 squid"), ("Server", "x")]
-            .into_iter()
-            .collect();
+        let headers: Headers = [
+            ("Via", "1.1 varnish"),
+            ("VIA", "1.1 squid"),
+            ("Server", "x"),
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(
             headers.get_all("via").collect::<Vec<_>>(),
             ["1.1 varnish", "1.1 squid"]
@@ -168,7 +172,8 @@ mod tests {
         }
         assert_eq!(headers.len(), MAX_HEADERS);
         assert!(headers.truncated());
-        let snapshot = Snapshot::new(502, Headers::new()).with_body(&vec![b'a'; MAX_BODY_BYTES + 1]);
+        let snapshot =
+            Snapshot::new(502, Headers::new()).with_body(&vec![b'a'; MAX_BODY_BYTES + 1]);
         assert_eq!(snapshot.body.len(), MAX_BODY_BYTES);
         assert!(snapshot.body_truncated);
     }

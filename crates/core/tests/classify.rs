@@ -94,25 +94,42 @@ fn snapshot(status: u16, headers: &[(&str, &str)], body: &str) -> Snapshot {
 fn a_gateway_page_names_the_gateway_and_its_version() {
     let v = classify_with(
         &db(),
-        &snapshot(502, &[("Server", "nginx/1.22.1")], "<hr><center>nginx/1.22.1</center>"),
+        &snapshot(
+            502,
+            &[("Server", "nginx/1.22.1")],
+            "<hr><center>nginx/1.22.1</center>",
+        ),
     );
     let generator = v.generator.unwrap();
-    assert_eq!((generator.vendor.as_str(), generator.version.as_deref()), ("nginx", Some("1.22.1")));
+    assert_eq!(
+        (generator.vendor.as_str(), generator.version.as_deref()),
+        ("nginx", Some("1.22.1"))
+    );
     assert_eq!(v.category, Category::BadGateway);
     let hop = v.failed_hop.unwrap();
     assert_eq!((hop.from.as_str(), hop.to.as_str()), ("nginx", "upstream"));
-    assert!(v.evidence.iter().any(|e| e.source == "body" && e.points_to == "nginx"));
+    assert!(v
+        .evidence
+        .iter()
+        .any(|e| e.source == "body" && e.points_to == "nginx"));
 }
 
 #[test]
 fn the_apps_own_502_behind_nginx_is_the_origins() {
     let v = classify_with(
         &db(),
-        &snapshot(502, &[("Server", "nginx")], "<h1>payment service failed</h1>"),
+        &snapshot(
+            502,
+            &[("Server", "nginx")],
+            "<h1>payment service failed</h1>",
+        ),
     );
     assert_eq!(v.generator.unwrap().vendor, "origin");
     let hop = v.failed_hop.unwrap();
-    assert_eq!((hop.from.as_str(), hop.to.as_str(), hop.cause), ("nginx", "origin", Cause::AppError));
+    assert_eq!(
+        (hop.from.as_str(), hop.to.as_str(), hop.cause),
+        ("nginx", "origin", Cause::AppError)
+    );
     assert_eq!(v.chain[0].vendor, "nginx");
     assert!(v.advice.iter().any(|a| a.step == Step::ContactSite));
 }
@@ -131,24 +148,42 @@ fn the_chain_runs_from_the_visitor_inward() {
         &db(),
         &snapshot(
             521,
-            &[("Server", "nginx"), ("X-Powered-By", "Express"), ("X-CDN-Id", "abc")],
+            &[
+                ("Server", "nginx"),
+                ("X-Powered-By", "Express"),
+                ("X-CDN-Id", "abc"),
+            ],
             "",
         ),
     );
-    let chain: Vec<(&str, Role)> = v.chain.iter().map(|l| (l.vendor.as_str(), l.role)).collect();
+    let chain: Vec<(&str, Role)> = v
+        .chain
+        .iter()
+        .map(|l| (l.vendor.as_str(), l.role))
+        .collect();
     assert_eq!(
         chain,
-        [("cdn", Role::Cdn), ("nginx", Role::ReverseProxy), ("origin", Role::Origin)]
+        [
+            ("cdn", Role::Cdn),
+            ("nginx", Role::ReverseProxy),
+            ("origin", Role::Origin)
+        ]
     );
     assert_eq!(v.generator.unwrap().vendor, "cdn");
     assert_eq!(v.category, Category::OriginDown);
     let hop = v.failed_hop.unwrap();
-    assert_eq!((hop.to.as_str(), hop.cause), ("nginx", Cause::ConnectionRefused));
+    assert_eq!(
+        (hop.to.as_str(), hop.cause),
+        ("nginx", Cause::ConnectionRefused)
+    );
 }
 
 #[test]
 fn a_healthy_page_has_no_generator_and_no_advice() {
-    let v = classify_with(&db(), &snapshot(200, &[("Server", "nginx")], "<center>nginx</center>"));
+    let v = classify_with(
+        &db(),
+        &snapshot(200, &[("Server", "nginx")], "<center>nginx</center>"),
+    );
     assert!(!v.error);
     assert!(v.generator.is_none() && v.failed_hop.is_none() && v.advice.is_empty());
     assert_eq!(v.category, Category::NotAnError);
@@ -159,7 +194,11 @@ fn a_healthy_page_has_no_generator_and_no_advice() {
 fn retry_after_and_maintenance_from_the_app() {
     let v = classify_with(
         &db(),
-        &snapshot(503, &[("Server", "nginx"), ("Retry-After", "120")], "<h1>Back soon</h1>"),
+        &snapshot(
+            503,
+            &[("Server", "nginx"), ("Retry-After", "120")],
+            "<h1>Back soon</h1>",
+        ),
     );
     assert_eq!(v.failed_hop.unwrap().cause, Cause::Maintenance);
     assert_eq!((v.retry.advised, v.retry.after_s), (true, Some(120)));
@@ -171,10 +210,17 @@ fn retry_after_and_maintenance_from_the_app() {
 fn a_cached_error_advises_bypassing_the_cache_first() {
     let v = classify_with(
         &db(),
-        &snapshot(502, &[("Server", "nginx"), ("Age", "42")], "<center>nginx</center>"),
+        &snapshot(
+            502,
+            &[("Server", "nginx"), ("Age", "42")],
+            "<center>nginx</center>",
+        ),
     );
     assert_eq!(v.advice[0].step, Step::BypassCache);
-    assert!(v.evidence.iter().any(|e| e.points_to == "cache" && e.detail.contains("42 s")));
+    assert!(v
+        .evidence
+        .iter()
+        .any(|e| e.points_to == "cache" && e.detail.contains("42 s")));
 }
 
 #[test]

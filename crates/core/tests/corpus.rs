@@ -43,7 +43,8 @@ impl Score {
         if expected == got {
             self.right += 1;
         } else {
-            self.misses.push(format!("{what}: expected {expected}, got {got}"));
+            self.misses
+                .push(format!("{what}: expected {expected}, got {got}"));
         }
     }
 
@@ -89,27 +90,29 @@ fn corpus_accuracy() {
                 group.file_name().unwrap().to_string_lossy(),
                 case.file
             );
-            let raw = fs::read(group.join(&case.file))
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let raw = fs::read(group.join(&case.file)).unwrap_or_else(|e| panic!("{name}: {e}"));
             let snapshot = parse_response(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
             let verdict = classify(&snapshot);
-            let got_generator = verdict.generator.as_ref().map_or("none", |g| g.vendor.as_str());
+            let got_generator = verdict
+                .generator
+                .as_ref()
+                .map_or("none", |g| g.vendor.as_str());
             let expected_generator = case.generator.as_deref().unwrap_or("none");
-            generator.check( &name, expected_generator, got_generator);
-            error.check( &name, &case.error.to_string(), &verdict.error.to_string());
+            generator.check(&name, expected_generator, got_generator);
+            error.check(&name, &case.error.to_string(), &verdict.error.to_string());
             if !case.error && verdict.generator.is_some() {
                 healthy_claims.push(format!("{name}: claims {got_generator}"));
             }
             if let Some(expected) = &case.category {
-                category.check( &name, expected, verdict.category.id());
+                category.check(&name, expected, verdict.category.id());
             }
             if let Some(expected) = &case.cause {
                 let got = verdict.failed_hop.as_ref().map_or("none", |h| h.cause.id());
-                cause.check( &name, expected, got);
+                cause.check(&name, expected, got);
             }
             if let Some(expected) = &case.chain {
                 let got: Vec<&str> = verdict.chain.iter().map(|l| l.vendor.as_str()).collect();
-                chain.check( &name, &expected.join(" → "), &got.join(" → "));
+                chain.check(&name, &expected.join(" → "), &got.join(" → "));
             }
         }
     }
@@ -132,10 +135,33 @@ fn corpus_accuracy() {
             println!("      miss {miss}");
         }
     }
-    assert!(healthy_claims.is_empty(), "generator claimed on healthy pages: {healthy_claims:?}");
-    assert!(generator.percent() >= 97.0, "generator accuracy {:.2}% < 97%", generator.percent());
-    assert!(error.percent() >= 99.0, "error/not-error accuracy {:.2}% < 99%", error.percent());
-    assert!(category.percent() >= 95.0, "category accuracy {:.2}% < 95%", category.percent());
-    assert!(cause.percent() >= 90.0, "cause accuracy {:.2}% < 90%", cause.percent());
-    assert!(chain.percent() >= 90.0, "chain accuracy {:.2}% < 90%", chain.percent());
+    assert!(
+        healthy_claims.is_empty(),
+        "generator claimed on healthy pages: {healthy_claims:?}"
+    );
+    assert!(
+        generator.percent() >= 97.0,
+        "generator accuracy {:.2}% < 97%",
+        generator.percent()
+    );
+    assert!(
+        error.percent() >= 99.0,
+        "error/not-error accuracy {:.2}% < 99%",
+        error.percent()
+    );
+    assert!(
+        category.percent() >= 95.0,
+        "category accuracy {:.2}% < 95%",
+        category.percent()
+    );
+    assert!(
+        cause.percent() >= 90.0,
+        "cause accuracy {:.2}% < 90%",
+        cause.percent()
+    );
+    assert!(
+        chain.percent() >= 90.0,
+        "chain accuracy {:.2}% < 90%",
+        chain.percent()
+    );
 }

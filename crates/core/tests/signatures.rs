@@ -6,10 +6,36 @@ use gwdoctor_core::SignatureDb;
 /// Vendor ids listed in `shared/spec/verdict.md` (besides `origin` and `unknown`, which are
 /// verdicts rather than products, `origin` has its own file too).
 const CONTRACT_VENDORS: &[&str] = &[
-    "cloudflare", "cloudfront", "aws-elb", "google-cloud-lb", "azure-front-door",
-    "azure-app-gateway", "akamai", "fastly", "varnish", "nginx", "openresty", "apache", "haproxy",
-    "envoy", "traefik", "caddy", "iis", "squid", "lighttpd", "litespeed", "heroku", "vercel",
-    "netlify", "fly", "render", "github-pages", "sucuri", "imperva", "kong", "origin",
+    "cloudflare",
+    "cloudfront",
+    "aws-elb",
+    "google-cloud-lb",
+    "azure-front-door",
+    "azure-app-gateway",
+    "akamai",
+    "fastly",
+    "varnish",
+    "nginx",
+    "openresty",
+    "apache",
+    "haproxy",
+    "envoy",
+    "traefik",
+    "caddy",
+    "iis",
+    "squid",
+    "lighttpd",
+    "litespeed",
+    "heroku",
+    "vercel",
+    "netlify",
+    "fly",
+    "render",
+    "github-pages",
+    "sucuri",
+    "imperva",
+    "kong",
+    "origin",
 ];
 
 #[test]
@@ -19,7 +45,10 @@ fn embedded_database_is_valid() {
     if let Err(errors) = SignatureDb::from_sources(files.iter().copied()) {
         panic!(
             "signature files are invalid:\n{}",
-            errors.iter().map(|e| format!("  {e}\n")).collect::<String>()
+            errors
+                .iter()
+                .map(|e| format!("  {e}\n"))
+                .collect::<String>()
         );
     }
 }
@@ -32,7 +61,10 @@ fn every_contract_vendor_has_signatures() {
         .copied()
         .filter(|id| !db.rules().iter().any(|r| db.vendors()[r.vendor].id == *id))
         .collect();
-    assert!(missing.is_empty(), "vendors without any signature: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "vendors without any signature: {missing:?}"
+    );
 }
 
 #[test]
@@ -40,7 +72,10 @@ fn every_file_is_named_after_its_vendor() {
     let db = SignatureDb::embedded();
     for (file, _) in SignatureDb::embedded_sources() {
         let id = file.trim_end_matches(".toml");
-        assert!(db.vendor(id).is_some(), "{file} does not define vendor `{id}`");
+        assert!(
+            db.vendor(id).is_some(),
+            "{file} does not define vendor `{id}`"
+        );
     }
 }
 

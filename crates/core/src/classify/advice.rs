@@ -50,9 +50,12 @@ pub(super) fn rank(
         let when = retry
             .after_s
             .map_or(String::new(), |s| format!(" after {s} s"));
-        add(Step::Retry, format!(
-            "Failures like this often clear within minutes: retry{when}, with growing pauses."
-        ));
+        add(
+            Step::Retry,
+            format!(
+                "Failures like this often clear within minutes: retry{when}, with growing pauses."
+            ),
+        );
     }
     if generator.vendor == UNKNOWN {
         add(Step::CheckElsewhere, "Nothing shows which side failed: another vantage point tells whether it is down for everyone or just you.".to_string());
@@ -62,8 +65,10 @@ pub(super) fn rank(
             hop.from, hop.to
         ));
     }
-    if matches!(hop.cause, Cause::AppError | Cause::Tls | Cause::Overload | Cause::Maintenance)
-        || generator.vendor == ORIGIN
+    if matches!(
+        hop.cause,
+        Cause::AppError | Cause::Tls | Cause::Overload | Cause::Maintenance
+    ) || generator.vendor == ORIGIN
     {
         add(
             Step::ContactSite,
@@ -82,7 +87,9 @@ pub(super) fn rank(
 pub(super) fn summary_sentence(generator: &Generator, hop: &FailedHop) -> String {
     if generator.vendor == ORIGIN {
         return match hop.cause {
-            Cause::Maintenance => "The application behind the gateways is down for maintenance.".into(),
+            Cause::Maintenance => {
+                "The application behind the gateways is down for maintenance.".into()
+            }
             Cause::Overload => "The application behind the gateways says it is overloaded.".into(),
             _ => "The application behind the gateways failed and sent its own error page.".into(),
         };
@@ -104,5 +111,8 @@ pub(super) fn summary_sentence(generator: &Generator, hop: &FailedHop) -> String
         Cause::Overload => "it is overloaded or has no healthy server",
         Cause::Unknown => "the page does not say why",
     };
-    format!("{from} could not get a good answer from {}: {problem}.", hop.to)
+    format!(
+        "{from} could not get a good answer from {}: {problem}.",
+        hop.to
+    )
 }

@@ -57,7 +57,12 @@ pub(super) fn cache_hit(snapshot: &Snapshot, evidence: &mut Vec<Evidence>) -> bo
         });
         return true;
     }
-    for name in ["x-cache", "cf-cache-status", "x-cache-status", "x-proxy-cache"] {
+    for name in [
+        "x-cache",
+        "cf-cache-status",
+        "x-cache-status",
+        "x-proxy-cache",
+    ] {
         for value in snapshot.headers.get_all(name) {
             let upper = value.to_ascii_uppercase();
             if upper.contains("HIT") && !upper.contains("MISS") {

@@ -109,7 +109,9 @@ pub(super) fn decide(
     if let Some(layer) = origin_layer {
         evidence.push(Evidence {
             source: "body".into(),
-            detail: "no gateway shows in the headers, only the application server: the page is its own".into(),
+            detail:
+                "no gateway shows in the headers, only the application server: the page is its own"
+                    .into(),
             points_to: ORIGIN.into(),
         });
         let mut decision = origin(0.75);

@@ -3,9 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::verdict::{
-    Advice, Category, Cause, Evidence, FailedHop, Retry, Step, Verdict,
-};
+use crate::verdict::{Advice, Category, Cause, Evidence, FailedHop, Retry, Step, Verdict};
 
 /// The phase in which an attempt failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,11 +62,17 @@ pub fn classify_network_failure(failure: &NetworkFailure) -> Verdict {
     match failure.cause {
         Cause::Dns => {
             add(Step::CheckDns, format!("The name {host} did not resolve from here; comparing resolvers shows whether yours is wrong or the name is gone."));
-            add(Step::OtherNetwork, "Another network uses other resolvers and routes.".into());
+            add(
+                Step::OtherNetwork,
+                "Another network uses other resolvers and routes.".into(),
+            );
         }
         Cause::Tls => {
             add(Step::CheckElsewhere, format!("The TLS handshake with {host} failed; another vantage point shows whether the site's certificate is broken or something on your network intercepts it."));
-            add(Step::OtherNetwork, "A network that does not intercept TLS may get through.".into());
+            add(
+                Step::OtherNetwork,
+                "A network that does not intercept TLS may get through.".into(),
+            );
         }
         _ => {
             add(Step::Retry, format!("{host} could not be reached from here ({}); a retry after a short pause may get through.", failure.detail));
@@ -76,7 +80,10 @@ pub fn classify_network_failure(failure: &NetworkFailure) -> Verdict {
             add(Step::OtherNetwork, "A firewall, VPN or proxy on your side can block the way; another network avoids it.".into());
         }
     }
-    add(Step::ArchivedCopy, "Meanwhile an archived copy of the page may have what you came for.".into());
+    add(
+        Step::ArchivedCopy,
+        "Meanwhile an archived copy of the page may have what you came for.".into(),
+    );
     let advised = failure.cause != Cause::Tls;
     Verdict {
         url: failure.url.clone(),
@@ -97,7 +104,11 @@ pub fn classify_network_failure(failure: &NetworkFailure) -> Verdict {
         confidence: 0.9,
         evidence: vec![Evidence {
             source: "network".into(),
-            detail: format!("no HTTP response: {} failed: {}", failure.stage.describe(), failure.detail),
+            detail: format!(
+                "no HTTP response: {} failed: {}",
+                failure.stage.describe(),
+                failure.detail
+            ),
             points_to: "you".into(),
         }],
         advice,

@@ -86,14 +86,29 @@ mod tests {
     #[test]
     fn delta_seconds_and_dates() {
         assert_eq!(retry_after_seconds("120", &snapshot(&[])), Some(120));
-        assert_eq!(retry_after_seconds("99999999", &snapshot(&[])), Some(MAX_RETRY_AFTER_S));
+        assert_eq!(
+            retry_after_seconds("99999999", &snapshot(&[])),
+            Some(MAX_RETRY_AFTER_S)
+        );
         let dated = snapshot(&[("Date", "Mon, 23 Nov 2026 10:00:00 GMT")]);
-        assert_eq!(retry_after_seconds("Mon, 23 Nov 2026 10:01:30 GMT", &dated), Some(90));
-        assert_eq!(retry_after_seconds("Mon, 23 Nov 2026 09:00:00 GMT", &dated), Some(0));
-        assert_eq!(retry_after_seconds("Mon, 23 Nov 2026 10:01:30 GMT", &snapshot(&[])), None);
+        assert_eq!(
+            retry_after_seconds("Mon, 23 Nov 2026 10:01:30 GMT", &dated),
+            Some(90)
+        );
+        assert_eq!(
+            retry_after_seconds("Mon, 23 Nov 2026 09:00:00 GMT", &dated),
+            Some(0)
+        );
+        assert_eq!(
+            retry_after_seconds("Mon, 23 Nov 2026 10:01:30 GMT", &snapshot(&[])),
+            None
+        );
         let mut received = snapshot(&[]);
         received.received_at = Some(1_795_428_000); // 2026-11-23 10:00:00 UTC
-        assert_eq!(retry_after_seconds("Mon, 23 Nov 2026 10:00:45 GMT", &received), Some(45));
+        assert_eq!(
+            retry_after_seconds("Mon, 23 Nov 2026 10:00:45 GMT", &received),
+            Some(45)
+        );
         assert_eq!(retry_after_seconds("soon", &dated), None);
     }
 }
