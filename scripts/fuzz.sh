@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a cargo-fuzz target for a while: scripts/fuzz.sh TARGET SECONDS
 # Installs cargo-fuzz when missing. The toolchain here is stable, so RUSTC_BOOTSTRAP=1 lets
-# cargo-fuzz use the sanitizer flags it needs. Seeds: the response corpus for parse_classify.
+# cargo-fuzz use the sanitizer flags it needs. Seeds: the response corpus for parse_classify,
+# fuzz/seeds/TARGET for the others.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 target=${1:?usage: scripts/fuzz.sh TARGET SECONDS}
@@ -10,6 +11,8 @@ command -v cargo-fuzz >/dev/null 2>&1 || cargo install --quiet cargo-fuzz
 mkdir -p "corpus/$target"
 if [ "$target" = parse_classify ]; then
   cp ../tests/corpus/*/*.http "corpus/$target/"
+elif [ -d "seeds/$target" ]; then
+  cp "seeds/$target"/* "corpus/$target/"
 fi
 log=$(mktemp)
 status=0

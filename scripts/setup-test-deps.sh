@@ -5,7 +5,7 @@ set -euo pipefail
 
 need_apt=()
 for pair in nginx:nginx-light haproxy:haproxy apache2:apache2 varnishd:varnish squid:squid \
-            lighttpd:lighttpd caddy:caddy curl:curl; do
+            lighttpd:lighttpd caddy:caddy curl:curl chromium:chromium; do
   bin=${pair%%:*} pkg=${pair##*:}
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || need_apt+=("$pkg")
 done

@@ -21,7 +21,12 @@ stage() {
 stage "format"            120  cargo fmt --all -- --check
 stage "clippy"            900  cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "unit + corpus"     900  cargo test --workspace --locked
+stage "native host in chromium" 300  cargo test -p gwdoctor --test browser --locked -- --ignored
 stage "core on wasm32"    600  cargo build -p gwdoctor-core --target wasm32-unknown-unknown --locked
+stage "build extension"   900  bash scripts/build-extension.sh
+stage "e2e chromium"      600  bash tests/e2e/run.sh chromium
+stage "e2e firefox"       300  bash tests/e2e/run.sh firefox
+stage "checker page"      300  bash tests/serve/run.sh
 stage "live gateways"     300  python3 tests/gateways/lab.py run-live --gwdoctor target/debug/gwdoctor
 
 [ ${#failures[@]} -gt 0 ] && echo "failed stages: ${failures[*]}"

@@ -1,9 +1,11 @@
-//! `gwdoctor`: Gateway Doctor's command-line tool (and, in later releases of this binary, the
-//! browser's native messaging host). See `gwdoctor --help`.
+//! `gwdoctor`: Gateway Doctor's command-line tool and the browser's native messaging host
+//! (started by the browser with the caller on the command line: `native-host/PROTOCOL.md`).
+//! See `gwdoctor --help`.
 
 mod commands;
 mod exit;
 mod render;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -12,8 +14,10 @@ use clap::{Parser, Subcommand};
 /// Who produced that 502, which hop failed, whether it is you or the site, and when to try again.
 #[derive(Parser)]
 #[command(name = "gwdoctor", version, about, long_about = None)]
-#[command(after_help = "Exit status: 0 the page is not an error; 1 it is an error (verdict printed); \
-2 usage error; 3 the input could not be read or is not an HTTP response.")]
+#[command(
+    after_help = "Exit status: 0 the page is not an error; 1 it is an error (verdict printed); \
+2 usage error; 3 the input could not be read or is not an HTTP response."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -27,13 +31,37 @@ enum Command {
     Classify(commands::classify::Args),
     /// Fetch a URL once from this machine (redirects reported, not followed) and classify it.
     Check(commands::check::Args),
+    /// Probe a URL hop by hop (DNS → TCP → TLS → HTTP) for every resolved address.
+    Probe(commands::probe::Args),
+    /// Look a name up through the system resolver and alternates, side by side.
+    Dns(commands::dns::Args),
+    /// Flush the operating system's DNS cache (never escalates privileges).
+    FlushDns(commands::flush_dns::Args),
+    /// Install the native messaging host for every browser found (Chrome, Chromium, Edge,
+    /// Brave, Vivaldi, Firefox).
+    Install(commands::install::Args),
+    /// Remove what `install` wrote.
+    Uninstall(commands::install::Args),
+    /// Run the hosted checker: the checker page and `GET /api/v1/check?url=…` (public
+    /// addresses only unless --allow-private).
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(caller) = gwdoctor_host::host::allow::Caller::detect(&args) {
+        return ExitCode::from(gwdoctor_host::host::run_native(caller));
+    }
+    let cli = Cli::parse_from(args);
     let result = match cli.command {
         Command::Classify(args) => commands::classify::run(args),
         Command::Check(args) => commands::check::run(args),
+        Command::Probe(args) => commands::probe::run(args),
+        Command::Dns(args) => commands::dns::run(args),
+        Command::FlushDns(args) => commands::flush_dns::run(args),
+        Command::Install(args) => commands::install::install(args),
+        Command::Uninstall(args) => commands::install::uninstall(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code.into(),

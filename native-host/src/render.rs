@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use gwdoctor_core::Verdict;
-use gwdoctor_net::FetchReport;
+use gwdoctor_net::{FetchReport, ProbeReport};
 
 /// A few lines a person reads in a second: what, who, which hop, retry, evidence, advice.
 pub fn summary(verdict: &Verdict, report: Option<&FetchReport>) -> String {
@@ -11,7 +11,11 @@ pub fn summary(verdict: &Verdict, report: Option<&FetchReport>) -> String {
     let status = verdict
         .status
         .map_or_else(|| "no response".to_string(), |s| s.to_string());
-    let url = verdict.url.as_deref().map(|u| format!("  {u}")).unwrap_or_default();
+    let url = verdict
+        .url
+        .as_deref()
+        .map(|u| format!("  {u}"))
+        .unwrap_or_default();
     let _ = writeln!(out, "{status} — {}{url}", verdict.category.id());
     let _ = writeln!(out, "{}", verdict.summary);
     if let Some(generator) = &verdict.generator {
@@ -30,7 +34,12 @@ pub fn summary(verdict: &Verdict, report: Option<&FetchReport>) -> String {
     }
     if !verdict.chain.is_empty() || verdict.failed_hop.is_some() {
         let mut hops = vec!["you".to_string()];
-        hops.extend(verdict.chain.iter().map(|l| format!("{} ({})", l.vendor, l.role.id())));
+        hops.extend(
+            verdict
+                .chain
+                .iter()
+                .map(|l| format!("{} ({})", l.vendor, l.role.id())),
+        );
         if let Some(hop) = &verdict.failed_hop {
             if !verdict.chain.iter().any(|l| l.vendor == hop.to) && hop.to != "you" {
                 hops.push(format!("{} ✗", hop.to));
@@ -39,7 +48,13 @@ pub fn summary(verdict: &Verdict, report: Option<&FetchReport>) -> String {
         let _ = writeln!(out, "Chain:        {}", hops.join(" → "));
     }
     if let Some(hop) = &verdict.failed_hop {
-        let _ = writeln!(out, "Failed hop:   {} → {}: {}", hop.from, hop.to, hop.cause.id());
+        let _ = writeln!(
+            out,
+            "Failed hop:   {} → {}: {}",
+            hop.from,
+            hop.to,
+            hop.cause.id()
+        );
     }
     if verdict.error {
         let retry = match (verdict.retry.advised, verdict.retry.after_s) {
@@ -60,7 +75,10 @@ pub fn summary(verdict: &Verdict, report: Option<&FetchReport>) -> String {
             phase(t.tls_ms),
             phase(t.first_byte_ms),
             t.total_ms,
-            report.address.map(|a| format!("  ({a})")).unwrap_or_default()
+            report
+                .address
+                .map(|a| format!("  ({a})"))
+                .unwrap_or_default()
         );
         if let Some(location) = &report.redirect {
             let _ = writeln!(out, "Redirect:     {location} (reported, not followed)");
@@ -75,6 +93,107 @@ pub fn summary(verdict: &Verdict, report: Option<&FetchReport>) -> String {
         for (i, a) in verdict.advice.iter().enumerate() {
             let _ = writeln!(out, "  {}. {}: {}", i + 1, a.step.id(), a.why);
         }
+    }
+    out
+}
+
+/// The probe hop by hop: DNS, then per address TCP → TLS (certificate) → HTTP.
+pub fn hops(report: &ProbeReport) -> String {
+    let mut out = String::new();
+    let time = |ms: Option<f64>| ms.map_or_else(String::new, |v| format!(" {v:.1} ms"));
+    let mark = |ok: bool| if ok { "ok  " } else { "FAIL" };
+    let dns = &report.dns;
+    let answer = if dns.ok {
+        dns.addresses
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        dns.error.clone().unwrap_or_default()
+    };
+    let _ = writeln!(out, "Hops:");
+    let _ = writeln!(
+        out,
+        "  {} dns ({}){}: {answer}",
+        mark(dns.ok),
+        dns.resolver,
+        time(dns.elapsed_ms)
+    );
+    for attempt in &report.attempts {
+        let _ = writeln!(out, "  {}:", attempt.address);
+        let tcp = &attempt.tcp;
+        let _ = writeln!(
+            out,
+            "    {} tcp{}{}",
+            mark(tcp.ok),
+            time(tcp.elapsed_ms),
+            tcp.error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        );
+        if let Some(tls) = &attempt.tls {
+            let detail = tls
+                .hop
+                .error
+                .clone()
+                .or_else(|| tls.version.clone())
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    {} tls{}: {detail}",
+                mark(tls.hop.ok),
+                time(tls.hop.elapsed_ms)
+            );
+            if let Some(cert) = &tls.certificate {
+                let _ = writeln!(
+                    out,
+                    "         certificate {} for {} (issuer {}), expires {} ({} days){}",
+                    cert.subject,
+                    cert.names.join(", "),
+                    cert.issuer,
+                    cert.not_after,
+                    cert.expires_in_days,
+                    if cert.matches_host {
+                        ""
+                    } else {
+                        " — does NOT cover this host"
+                    }
+                );
+            }
+        }
+        if let Some(http) = &attempt.http {
+            let detail = match (http.status, &http.hop.error) {
+                (Some(status), _) => format!(
+                    "status {status}{}",
+                    http.server
+                        .as_deref()
+                        .map(|s| format!(", server {s}"))
+                        .unwrap_or_default()
+                ),
+                (None, Some(e)) => e.clone(),
+                (None, None) => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "    {} http{}: {detail}",
+                mark(http.hop.ok),
+                time(http.hop.elapsed_ms)
+            );
+        }
+    }
+    if let Some(failed) = &report.failed_hop {
+        let stage = serde_json::to_value(failed.stage)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "First failed hop: {stage} ({}): {}",
+            failed.cause.id(),
+            failed.detail
+        );
     }
     out
 }

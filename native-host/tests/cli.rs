@@ -17,11 +17,24 @@ fn json_of(output: &[u8]) -> Value {
 
 #[test]
 fn classify_json_follows_the_contract() {
-    let out = gwdoctor().args(["classify", "-", "--json"]).write_stdin(NGINX_502).assert().code(1);
+    let out = gwdoctor()
+        .args(["classify", "-", "--json"])
+        .write_stdin(NGINX_502)
+        .assert()
+        .code(1);
     let v = json_of(&out.get_output().stdout);
     for key in [
-        "url", "status", "error", "category", "generator", "chain", "failed_hop", "retry",
-        "confidence", "evidence", "advice",
+        "url",
+        "status",
+        "error",
+        "category",
+        "generator",
+        "chain",
+        "failed_hop",
+        "retry",
+        "confidence",
+        "evidence",
+        "advice",
     ] {
         assert!(v.get(key).is_some(), "missing `{key}` in {v}");
     }
@@ -37,10 +50,17 @@ fn classify_json_follows_the_contract() {
 
 #[test]
 fn classify_summary_reads_well() {
-    let out = gwdoctor().arg("classify").write_stdin(NGINX_502).assert().code(1);
+    let out = gwdoctor()
+        .arg("classify")
+        .write_stdin(NGINX_502)
+        .assert()
+        .code(1);
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(text.starts_with("502 — bad-gateway"), "{text}");
-    assert!(text.contains("Produced by:  nginx 1.22.1 (reverse-proxy)"), "{text}");
+    assert!(
+        text.contains("Produced by:  nginx 1.22.1 (reverse-proxy)"),
+        "{text}"
+    );
     assert!(text.contains("What to do:"), "{text}");
 }
 
@@ -59,28 +79,50 @@ fn a_healthy_page_exits_zero_without_generator() {
 
 #[test]
 fn non_http_input_is_a_clear_error_with_status_3() {
-    let out = gwdoctor().arg("classify").write_stdin("<html>not a response</html>").assert().code(3);
+    let out = gwdoctor()
+        .arg("classify")
+        .write_stdin("<html>not a response</html>")
+        .assert()
+        .code(3);
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    assert!(err.contains("does not start with an HTTP status line"), "{err}");
+    assert!(
+        err.contains("does not start with an HTTP status line"),
+        "{err}"
+    );
     gwdoctor().arg("classify").write_stdin("").assert().code(3);
-    gwdoctor().args(["classify", "/nonexistent/file"]).assert().code(3);
+    gwdoctor()
+        .args(["classify", "/nonexistent/file"])
+        .assert()
+        .code(3);
 }
 
 #[test]
 fn hostile_input_gets_a_verdict_not_a_crash() {
     let mut huge = b"HTTP/1.1 502 Bad Gateway\r\nServer: nginx\r\n\r\n".to_vec();
     huge.resize(50 * 1024 * 1024, b'A');
-    gwdoctor().args(["classify", "--json"]).write_stdin(huge).assert().code(1);
+    gwdoctor()
+        .args(["classify", "--json"])
+        .write_stdin(huge)
+        .assert()
+        .code(1);
 
     let mut many = String::from("HTTP/1.1 503 Service Unavailable\r\n");
     for i in 0..10_000 {
         many.push_str(&format!("X-Header-{i}: {i}\r\n"));
     }
     many.push_str("\r\nbusy");
-    gwdoctor().args(["classify", "--json"]).write_stdin(many).assert().code(1);
+    gwdoctor()
+        .args(["classify", "--json"])
+        .write_stdin(many)
+        .assert()
+        .code(1);
 
     let nul = b"HTTP/1.1 502 \x00\xff\r\nServer: \x00nginx\r\n\r\n\x00\x00\xfe".to_vec();
-    gwdoctor().args(["classify", "--json"]).write_stdin(nul).assert().code(1);
+    gwdoctor()
+        .args(["classify", "--json"])
+        .write_stdin(nul)
+        .assert()
+        .code(1);
 
     gwdoctor()
         .args(["classify", "--json"])
@@ -91,7 +133,10 @@ fn hostile_input_gets_a_verdict_not_a_crash() {
 
 #[test]
 fn check_rejects_invalid_urls() {
-    let out = gwdoctor().args(["check", "ftp://example.com/"]).assert().code(3);
+    let out = gwdoctor()
+        .args(["check", "ftp://example.com/"])
+        .assert()
+        .code(3);
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(err.contains("only http:// and https://"), "{err}");
     gwdoctor().args(["check", "http://"]).assert().code(3);

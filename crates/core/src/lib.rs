@@ -15,6 +15,7 @@
 //! assert_eq!(verdict.generator.unwrap().vendor, "nginx");
 //! ```
 
+pub mod checklist;
 pub mod classify;
 pub mod parse;
 pub mod signatures;

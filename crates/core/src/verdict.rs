@@ -24,7 +24,7 @@ pub struct Verdict {
     /// Whether retrying is worth it, and when.
     pub retry: Retry,
     /// How sure the verdict is about its generator, 0..1.
-    pub confidence: f32,
+    pub confidence: f64,
     /// Every observation behind the claims above.
     pub evidence: Vec<Evidence>,
     /// What the visitor can do, best first.

@@ -22,7 +22,7 @@ use tokio::{
 };
 use tokio_rustls::TlsConnector;
 
-use crate::target::Target;
+use crate::{guard::AddressPolicy, target::Target};
 
 /// Limits of one fetch.
 #[derive(Debug, Clone)]
@@ -41,6 +41,10 @@ pub struct FetchOptions {
     pub max_addresses: usize,
     /// The `User-Agent` sent.
     pub user_agent: String,
+    /// Which addresses may be connected to, checked on each resolved address before connecting
+    /// to that very address (everything by default; a public checker uses
+    /// [`AddressPolicy::public_only`]).
+    pub address_policy: AddressPolicy,
 }
 
 impl Default for FetchOptions {
@@ -53,6 +57,7 @@ impl Default for FetchOptions {
             body_timeout: Duration::from_secs(10),
             max_addresses: 4,
             user_agent: concat!("gwdoctor/", env!("CARGO_PKG_VERSION")).to_string(),
+            address_policy: AddressPolicy::default(),
         }
     }
 }
@@ -141,7 +146,7 @@ async fn run(
     for ip in addresses.into_iter().take(options.max_addresses) {
         let addr = SocketAddr::new(ip, target.port);
         let began = Instant::now();
-        match timeout(options.connect_timeout, TcpStream::connect(addr)).await {
+        match connect(addr, options).await {
             Ok(Ok(s)) => {
                 timings.connect_ms = Some(ms(began.elapsed()));
                 *address = Some(addr);
@@ -159,7 +164,10 @@ async fn run(
             Err(_) => {
                 last_error = (
                     Cause::Timeout,
-                    format!("connect to {addr}: no answer within {:?}", options.connect_timeout),
+                    format!(
+                        "connect to {addr}: no answer within {:?}",
+                        options.connect_timeout
+                    ),
                 )
             }
         }
@@ -170,12 +178,23 @@ async fn run(
 
     if target.tls {
         let began = Instant::now();
-        let name = rustls::pki_types::ServerName::try_from(target.host.clone())
-            .map_err(|e| fail(NetworkStage::Tls, Cause::Tls, format!("invalid TLS name: {e}")))?;
+        let name = rustls::pki_types::ServerName::try_from(target.host.clone()).map_err(|e| {
+            fail(
+                NetworkStage::Tls,
+                Cause::Tls,
+                format!("invalid TLS name: {e}"),
+            )
+        })?;
         let connector = TlsConnector::from(crate::tls::client_config());
         let tls = timeout(options.tls_timeout, connector.connect(name, stream))
             .await
-            .map_err(|_| fail(NetworkStage::Tls, Cause::Timeout, "TLS handshake timed out".into()))?
+            .map_err(|_| {
+                fail(
+                    NetworkStage::Tls,
+                    Cause::Timeout,
+                    "TLS handshake timed out".into(),
+                )
+            })?
             .map_err(|e| fail(NetworkStage::Tls, Cause::Tls, format!("TLS handshake: {e}")))?;
         timings.tls_ms = Some(ms(began.elapsed()));
         exchange(target, options, tls, timings, &fail).await
@@ -192,6 +211,21 @@ async fn run(
     })
 }
 
+/// Connects to `address` within the connect timeout once the address policy allows it; a refused
+/// address fails with `PermissionDenied` before any packet is sent.
+pub(crate) async fn connect(
+    address: SocketAddr,
+    options: &FetchOptions,
+) -> Result<std::io::Result<TcpStream>, tokio::time::error::Elapsed> {
+    if let Err(refused) = options.address_policy.check(address.ip()) {
+        return Ok(Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            refused,
+        )));
+    }
+    timeout(options.connect_timeout, TcpStream::connect(address)).await
+}
+
 async fn resolve(
     target: &Target,
     options: &FetchOptions,
@@ -204,10 +238,18 @@ async fn resolve(
     let resolver = TokioResolver::builder_tokio()
         .map_err(|e| (Cause::Dns, format!("system resolver configuration: {e}")))?
         .build();
-    let lookup = timeout(options.dns_timeout, resolver.lookup_ip(target.host.as_str()))
-        .await
-        .map_err(|_| (Cause::Timeout, format!("resolving {} timed out", target.host)))?
-        .map_err(|e| (Cause::Dns, format!("resolving {}: {e}", target.host)))?;
+    let lookup = timeout(
+        options.dns_timeout,
+        resolver.lookup_ip(target.host.as_str()),
+    )
+    .await
+    .map_err(|_| {
+        (
+            Cause::Timeout,
+            format!("resolving {} timed out", target.host),
+        )
+    })?
+    .map_err(|e| (Cause::Dns, format!("resolving {}: {e}", target.host)))?;
     timings.dns_ms = Some(ms(began.elapsed()));
     let addresses: Vec<IpAddr> = lookup.iter().collect();
     if addresses.is_empty() {
@@ -216,9 +258,9 @@ async fn resolve(
     Ok(addresses)
 }
 
-type Fail<'a> = dyn Fn(NetworkStage, Cause, String) -> NetworkFailure + 'a;
+pub(crate) type Fail<'a> = dyn Fn(NetworkStage, Cause, String) -> NetworkFailure + Sync + 'a;
 
-async fn exchange<S>(
+pub(crate) async fn exchange<S>(
     target: &Target,
     options: &FetchOptions,
     stream: S,
@@ -266,7 +308,12 @@ where
     let headers: Headers = parts
         .headers
         .iter()
-        .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let mut snapshot = Snapshot::new(parts.status.as_u16(), headers);
     snapshot.reason = parts
@@ -296,6 +343,6 @@ where
     Ok(snapshot)
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0
 }

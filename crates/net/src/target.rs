@@ -31,8 +31,14 @@ pub enum TargetError {
 impl fmt::Display for TargetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TargetError::Invalid(e) => write!(f, "not a valid URL ({e}); expected e.g. https://example.com/"),
-            TargetError::Scheme(s) => write!(f, "only http:// and https:// URLs can be checked, not {s}://"),
+            TargetError::Invalid(e) => write!(
+                f,
+                "not a valid URL ({e}); expected e.g. https://example.com/"
+            ),
+            TargetError::Scheme(s) => write!(
+                f,
+                "only http:// and https:// URLs can be checked, not {s}://"
+            ),
             TargetError::NoHost => write!(f, "the URL has no host"),
         }
     }
@@ -61,8 +67,15 @@ impl Target {
             Some(Host::Ipv6(a)) => a.to_string(),
             None => return Err(TargetError::NoHost),
         };
-        let port = url.port_or_known_default().unwrap_or(if tls { 443 } else { 80 });
-        Ok(Target { url, host, port, tls })
+        let port = url
+            .port_or_known_default()
+            .unwrap_or(if tls { 443 } else { 80 });
+        Ok(Target {
+            url,
+            host,
+            port,
+            tls,
+        })
     }
 
     /// The path and query to request.
@@ -96,8 +109,14 @@ mod tests {
         let t = Target::parse("example.com/x").unwrap();
         assert_eq!((t.port, t.url.as_str()), (80, "http://example.com/x"));
         assert_eq!(Target::parse("https://[::1]/").unwrap().host, "::1");
-        assert!(matches!(Target::parse("ftp://x/"), Err(TargetError::Scheme(_))));
-        assert!(matches!(Target::parse("http://"), Err(TargetError::Invalid(_))));
+        assert!(matches!(
+            Target::parse("ftp://x/"),
+            Err(TargetError::Scheme(_))
+        ));
+        assert!(matches!(
+            Target::parse("http://"),
+            Err(TargetError::Invalid(_))
+        ));
         assert!(Target::parse("file:///etc/passwd").is_err());
     }
 }

@@ -15,7 +15,7 @@ pub(super) const UNKNOWN: &str = "unknown";
 /// The generator and what the deciding evidence proves.
 pub(super) struct Decision {
     pub generator: Generator,
-    pub confidence: f32,
+    pub confidence: f64,
     pub cause: Option<Cause>,
     pub category: Option<Category>,
 }
@@ -75,7 +75,7 @@ pub(super) fn decide(
                 role: layer.map_or(vendor.role, |l| l.role),
                 version,
             },
-            confidence: (best_rule.weight + corroboration).min(0.99),
+            confidence: f64::from(best_rule.weight + corroboration).min(0.99),
             cause,
             category,
         };
@@ -126,7 +126,7 @@ pub(super) fn decide(
     unknown(0.2)
 }
 
-fn origin(confidence: f32) -> Decision {
+fn origin(confidence: f64) -> Decision {
     Decision {
         generator: Generator {
             vendor: ORIGIN.into(),
@@ -139,7 +139,7 @@ fn origin(confidence: f32) -> Decision {
     }
 }
 
-fn unknown(confidence: f32) -> Decision {
+fn unknown(confidence: f64) -> Decision {
     Decision {
         generator: Generator {
             vendor: UNKNOWN.into(),

@@ -142,6 +142,6 @@ fn status_detail(snapshot: &Snapshot) -> String {
     }
 }
 
-fn round2(x: f32) -> f32 {
+fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }

@@ -1,0 +1,251 @@
+//! The visitor checklist: what the browser extension does for a tab whose page came back as a
+//! gateway error, as a deterministic state machine.
+//!
+//! Events go in ([`Event`]: a page failed, a probe finished, a vantage point answered, time passed,
+//! the visitor pressed Stop or navigated away) with the shell's clock as Unix milliseconds; actions
+//! come out ([`Action`]: probe the site, ask a vantage point or the native host, reload the tab,
+//! render the view). The machine does no I/O and reads no clock; the jitter comes from a generator
+//! seeded by the shell and kept in the state, and the whole state serializes, so a browser can
+//! save it when its service worker is stopped and resume.
+//!
+//! The steps, per tab:
+//! - **retry**: exponential backoff with full jitter (the n-th wait is uniform in
+//!   `0..=min(max, base * 2^n)`, at least the shortest wait), never before the server's
+//!   `Retry-After`, bounded in attempts and total time, stopped by the visitor or by navigation;
+//!   a good answer reloads the tab. One probe in flight per tab, and a per-site cap over all tabs.
+//! - **cache bypass**: the first probe skips every cache (and carries a cache-busting parameter),
+//!   telling a stale cached error from a live one.
+//! - **down for everyone?**: the configured vantage points (Gateway Doctor checkers) are asked
+//!   once; with none configured, the step says so instead of guessing.
+//! - **native host**: the resolver comparison and the hop-by-hop probe, when enabled.
+//!
+//! ```
+//! use gwdoctor_core::checklist::{Action, Config, Doctor, Event, ProbeOutcome};
+//! use gwdoctor_core::{classify, parse_response};
+//!
+//! let page = parse_response(b"HTTP/1.1 502 Bad Gateway\r\nServer: nginx\r\n\r\n").unwrap();
+//! let mut doctor = Doctor::new(Config::default(), 7);
+//! let url = "http://127.0.0.1:8080/".to_string();
+//! let verdict = classify(&page);
+//! doctor.handle(Event::PageFailed { tab: 1, url, verdict: Box::new(verdict), headers: vec![] }, 0);
+//! let wake = doctor.next_wake_ms().unwrap();
+//! let actions = doctor.handle(Event::Tick, wake);
+//! let Some(Action::Probe { probe, .. }) = actions.first() else { panic!() };
+//! let ok = ProbeOutcome::Answered { status: 200, headers: vec![] };
+//! let actions = doctor.handle(Event::ProbeDone { tab: 1, probe: *probe, outcome: ok }, wake + 5);
+//! assert!(actions.contains(&Action::Reload { tab: 1 }));
+//! ```
+
+mod backoff;
+mod config;
+mod event;
+mod site;
+mod tab;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use backoff::{ceiling_ms, delay_ms, retry_after_ms, Jitter};
+pub use config::{Config, ConfigError, MAX_ATTEMPTS_LIMIT, MAX_TOTAL_LIMIT_MS, MAX_VANTAGE_POINTS};
+pub use event::{Action, Event, NativeOutcome, NativeStep, ProbeOutcome, RemoteOutcome, TabId};
+pub use site::{cache_busting, host_of, site_of};
+pub use tab::{
+    Attempt, BypassStep, GiveUp, NativeAsk, ProbeState, RetryStep, TabChecklist, VantageAsk,
+};
+pub use view::{Badge, ChainNode, ChainView, StepState, StepView, TabView, Whose};
+
+use site::SiteLimiter;
+use tab::Ctx;
+
+/// The checklist machine for every tab of a browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Doctor {
+    config: Config,
+    jitter: Jitter,
+    sites: SiteLimiter,
+    next_probe_id: u64,
+    #[serde(with = "tabs_as_list")]
+    tabs: BTreeMap<TabId, TabChecklist>,
+}
+
+/// The tabs saved as a list (each checklist knows its tab): JSON object keys are strings, and
+/// tab ids are numbers.
+mod tabs_as_list {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::{TabChecklist, TabId};
+
+    pub fn serialize<S: Serializer>(
+        tabs: &BTreeMap<TabId, TabChecklist>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(tabs.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<TabId, TabChecklist>, D::Error> {
+        let list = Vec::<TabChecklist>::deserialize(deserializer)?;
+        Ok(list.into_iter().map(|c| (c.tab, c)).collect())
+    }
+}
+
+impl Doctor {
+    /// A machine with the given options; `seed` seeds the jitter (take it from a good source of
+    /// randomness so that browsers do not retry in step).
+    pub fn new(config: Config, seed: u64) -> Self {
+        Doctor {
+            config,
+            jitter: Jitter::new(seed),
+            sites: SiteLimiter::default(),
+            next_probe_id: 0,
+            tabs: BTreeMap::new(),
+        }
+    }
+
+    /// The options in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The checklist of a tab, if one runs (or ran and still shows).
+    pub fn tab(&self, tab: TabId) -> Option<&TabChecklist> {
+        self.tabs.get(&tab)
+    }
+
+    /// The tabs that have a checklist.
+    pub fn tab_ids(&self) -> impl Iterator<Item = TabId> + '_ {
+        self.tabs.keys().copied()
+    }
+
+    /// Handles one event at `now_ms` (Unix milliseconds) and returns what the shell must do.
+    pub fn handle(&mut self, event: Event, now_ms: u64) -> Vec<Action> {
+        if let Event::Configure { config } = event {
+            self.config = config;
+            return Vec::new();
+        }
+        let mut actions = Vec::new();
+        let Doctor {
+            config,
+            jitter,
+            sites,
+            next_probe_id,
+            tabs,
+        } = self;
+        let mut ctx = Ctx {
+            config,
+            jitter,
+            sites,
+            next_probe_id,
+            actions: &mut actions,
+        };
+        match event {
+            Event::PageFailed {
+                tab,
+                url,
+                verdict,
+                headers,
+            } => {
+                let mut previous = tabs.remove(&tab);
+                if let Some(previous) = previous.as_mut() {
+                    previous.abort_probe(&mut ctx);
+                }
+                let site = site_of(&url).unwrap_or_default();
+                if !verdict.error || ctx.config.ignores(host_of(&site)) {
+                    ctx.actions.push(Action::Render { tab });
+                } else {
+                    // Without a navigation in between (which ends a checklist), a new failure of
+                    // the tab is our reload failing again, or a better look at the same page (its
+                    // markup arrived after a verdict from the headers alone): it continues.
+                    let carried = previous.filter(|p| {
+                        p.site == site && (p.reloading_since_ms.is_some() || p.url == url)
+                    });
+                    let checklist = TabChecklist::start(
+                        tab, url, *verdict, &headers, carried, now_ms, &mut ctx,
+                    );
+                    tabs.insert(tab, checklist);
+                }
+            }
+            Event::PageHealthy { tab, .. } | Event::TabClosed { tab } => {
+                if let Some(mut checklist) = tabs.remove(&tab) {
+                    checklist.abort_probe(&mut ctx);
+                    ctx.actions.push(Action::Render { tab });
+                }
+            }
+            Event::Navigating { tab, url } => {
+                let our_reload = tabs
+                    .get(&tab)
+                    .is_some_and(|c| c.reloading_since_ms.is_some() && c.url == url);
+                if !our_reload {
+                    if let Some(mut checklist) = tabs.remove(&tab) {
+                        checklist.abort_probe(&mut ctx);
+                        ctx.actions.push(Action::Render { tab });
+                    }
+                }
+            }
+            Event::Stop { tab } => {
+                if let Some(checklist) = tabs.get_mut(&tab) {
+                    checklist.stop(&mut ctx);
+                }
+            }
+            Event::ProbeDone {
+                tab,
+                probe,
+                outcome,
+            } => {
+                if let Some(checklist) = tabs.get_mut(&tab) {
+                    checklist.probe_done(probe, outcome, now_ms, &mut ctx);
+                }
+            }
+            Event::VantageDone {
+                tab,
+                checker,
+                outcome,
+            } => {
+                if tabs
+                    .get_mut(&tab)
+                    .is_some_and(|c| c.vantage_done(&checker, outcome))
+                {
+                    ctx.actions.push(Action::Render { tab });
+                }
+            }
+            Event::NativeDone { tab, step, outcome } => {
+                if tabs
+                    .get_mut(&tab)
+                    .is_some_and(|c| c.native_done(step, outcome))
+                {
+                    ctx.actions.push(Action::Render { tab });
+                }
+            }
+            Event::Tick => {
+                for checklist in tabs.values_mut() {
+                    checklist.tick(now_ms, &mut ctx);
+                }
+            }
+            Event::Configure { .. } => {}
+        }
+        actions
+    }
+
+    /// When the shell must send the next [`Event::Tick`]: the earliest due probe or timeout.
+    pub fn next_wake_ms(&self) -> Option<u64> {
+        self.tabs
+            .values()
+            .filter_map(|c| c.next_wake_ms(&self.config))
+            .min()
+    }
+
+    /// What to show for a tab at `now_ms`; `None` when nothing is wrong with it.
+    pub fn view(&self, tab: TabId, now_ms: u64) -> Option<TabView> {
+        self.tabs
+            .get(&tab)
+            .map(|c| TabView::of(c, &self.config, now_ms))
+    }
+}

@@ -1,0 +1,84 @@
+//! Sites: the key the per-site cap counts by (host and port of a URL), and the cap itself.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The site of a URL: its host and port as written (`example.com`, `127.0.0.1:8080`), lowercase.
+/// `None` for URLs without an authority (`about:blank`, `data:`…).
+pub fn site_of(url: &str) -> Option<String> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    (!host_port.is_empty()).then(|| host_port.to_ascii_lowercase())
+}
+
+/// The host of a site key, without port or IPv6 brackets.
+pub fn host_of(site: &str) -> &str {
+    if let Some(rest) = site.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    site.split(':').next().unwrap_or(site)
+}
+
+/// Whether a host is an IP address literal (no name to resolve).
+pub fn is_ip_literal(host: &str) -> bool {
+    host.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// `url` with a cache-busting query parameter added before any fragment.
+pub fn cache_busting(url: &str, token: u64) -> String {
+    let (base, fragment) = match url.split_once('#') {
+        Some((base, fragment)) => (base, Some(fragment)),
+        None => (url, None),
+    };
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let mut busted = format!("{base}{separator}_gwd={token:016x}");
+    if let Some(fragment) = fragment {
+        busted.push('#');
+        busted.push_str(fragment);
+    }
+    busted
+}
+
+/// The per-site cap: the start times of recent probes, per site, over all tabs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteLimiter {
+    probes: BTreeMap<String, Vec<u64>>,
+}
+
+impl SiteLimiter {
+    /// Forgets probes older than the window.
+    fn prune(&mut self, now_ms: u64, window_ms: u64) {
+        self.probes.retain(|_, times| {
+            times.retain(|&t| t.saturating_add(window_ms) > now_ms);
+            !times.is_empty()
+        });
+    }
+
+    /// `None` when a probe to `site` may start now; otherwise when the window frees a slot.
+    pub fn blocked_until(
+        &mut self,
+        site: &str,
+        now_ms: u64,
+        limit: u32,
+        window_ms: u64,
+    ) -> Option<u64> {
+        self.prune(now_ms, window_ms);
+        let times = self.probes.get(site)?;
+        if times.len() < limit as usize {
+            return None;
+        }
+        times
+            .first()
+            .map(|&oldest| oldest.saturating_add(window_ms))
+    }
+
+    /// Records a probe to `site` started at `now_ms`.
+    pub fn record(&mut self, site: &str, now_ms: u64) {
+        self.probes
+            .entry(site.to_string())
+            .or_default()
+            .push(now_ms);
+    }
+}

@@ -1,0 +1,80 @@
+//! `gwdoctor probe URL [--resolver SPEC] [--json]`.
+
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use gwdoctor_net::{
+    probe::{phase_limits, ProbeOptions},
+    ProbeReport, ResolverSpec, Target,
+};
+
+use crate::{exit::Exit, render};
+
+/// Arguments of `probe` (and the probe options of `check`).
+#[derive(clap::Args)]
+pub struct Args {
+    /// The URL to probe (http:// or https://; a bare host gets http://).
+    url: String,
+    /// Print the probe as one JSON object (PROTOCOL.md, command `probe`).
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    options: Options,
+}
+
+/// How to probe.
+#[derive(clap::Args)]
+pub struct Options {
+    /// Resolve the host with this resolver instead of the system's (IP[:port], tls://…,
+    /// https://…, or a shortcut as in `gwdoctor dns`).
+    #[arg(long, value_name = "SPEC")]
+    resolver: Option<String>,
+    /// Seconds each phase (DNS, connect, TLS, response, body) may take.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    phase_timeout: u64,
+    /// Addresses tried at most (each one probed on its own).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    max_addresses: usize,
+}
+
+impl Options {
+    /// Probe options; `response_timeout` replaces the phase limit for the response when given.
+    pub fn probe_options(&self, response_timeout: Option<u64>) -> Result<ProbeOptions> {
+        if !(1..=600).contains(&self.phase_timeout) || !(1..=16).contains(&self.max_addresses) {
+            return Err(anyhow!(
+                "--phase-timeout must be 1…600 seconds and --max-addresses 1…16"
+            ));
+        }
+        let mut fetch = phase_limits(Duration::from_secs(self.phase_timeout));
+        fetch.max_addresses = self.max_addresses;
+        if let Some(seconds) = response_timeout {
+            fetch.response_timeout = Duration::from_secs(seconds);
+        }
+        let resolver = match &self.resolver {
+            Some(spec) => ResolverSpec::parse(spec)?,
+            None => ResolverSpec::System,
+        };
+        Ok(ProbeOptions { fetch, resolver })
+    }
+}
+
+/// Probes a URL (shared with `check`).
+pub fn probe(url: &str, options: &ProbeOptions) -> Result<ProbeReport> {
+    let target = Target::parse(url).with_context(|| format!("cannot probe `{url}`"))?;
+    Ok(super::runtime()?.block_on(gwdoctor_net::probe(&target, options)))
+}
+
+/// Runs `probe`: exit status as `check`.
+pub fn run(args: Args) -> Result<Exit> {
+    let report = probe(&args.url, &args.options.probe_options(None)?)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render::hops(&report));
+        print!(
+            "{}",
+            render::summary(&report.verdict, Some(&report.fetch_report()))
+        );
+    }
+    Ok(Exit::for_verdict(&report.verdict))
+}

@@ -1,0 +1,377 @@
+//! The commands: arguments checked against the schema ([`Command::parse`], no I/O), then run
+//! ([`Command::run`]).
+
+use std::time::Duration;
+
+use gwdoctor_core::{classify, parse_response, Headers, Snapshot};
+use gwdoctor_net::{
+    flush,
+    probe::{phase_limits, ProbeOptions},
+    resolver::DEFAULT_ALTERNATES,
+    ResolverSpec, Target,
+};
+use serde::{de::DeserializeOwned, Deserialize};
+use serde_json::{json, Map, Value};
+
+use super::protocol::{ErrorCode, HostError};
+
+/// The commands, in PROTOCOL.md order.
+pub const COMMANDS: [&str; 5] = ["ping", "dns", "probe", "flush-dns", "classify"];
+
+/// A command with checked arguments.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Liveness and version.
+    Ping,
+    /// Compare resolvers.
+    Dns {
+        /// The name.
+        name: String,
+        /// Resolvers, system first when asked.
+        resolvers: Vec<ResolverSpec>,
+        /// Per-resolver limit.
+        limit: Duration,
+    },
+    /// Probe a URL.
+    Probe {
+        /// The URL.
+        target: Box<Target>,
+        /// Limits and resolver.
+        options: Box<ProbeOptions>,
+    },
+    /// Flush the OS DNS cache.
+    FlushDns {
+        /// Only say what would run.
+        dry_run: bool,
+    },
+    /// Classify a response.
+    Classify(Box<Snapshot>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DnsArgs {
+    name: String,
+    resolvers: Option<Vec<String>>,
+    system: Option<bool>,
+    timeout_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProbeArgs {
+    url: String,
+    resolver: Option<String>,
+    timeout_ms: Option<u64>,
+    max_addresses: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FlushArgs {
+    dry_run: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassifyArgs {
+    response: Option<String>,
+    status: Option<u16>,
+    headers: Option<Vec<(String, String)>>,
+    body: Option<String>,
+    url: Option<String>,
+}
+
+/// Largest raw response or body `classify` accepts.
+const MAX_CLASSIFY_BYTES: usize = 1024 * 1024;
+
+fn bad(message: impl Into<String>) -> HostError {
+    HostError::new(ErrorCode::BadArgs, message)
+}
+
+fn args<T: DeserializeOwned>(args: Map<String, Value>) -> Result<T, HostError> {
+    serde_json::from_value(Value::Object(args)).map_err(|e| bad(format!("args: {e}")))
+}
+
+fn limit(
+    ms: Option<u64>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Duration, HostError> {
+    let ms = ms.unwrap_or(default);
+    if range.contains(&ms) {
+        Ok(Duration::from_millis(ms))
+    } else {
+        Err(bad(format!(
+            "args.timeout_ms: {ms} is outside {}…{}",
+            range.start(),
+            range.end()
+        )))
+    }
+}
+
+/// The resolvers to compare: the system's first (unless `system` is false), then `alternates`
+/// or the defaults (Cloudflare, Google, Quad9).
+pub fn resolver_list(
+    alternates: Option<&[String]>,
+    system: bool,
+) -> Result<Vec<ResolverSpec>, String> {
+    let mut list = Vec::new();
+    if system {
+        list.push(ResolverSpec::System);
+    }
+    let defaults: Vec<String> = DEFAULT_ALTERNATES.iter().map(|s| s.to_string()).collect();
+    for spec in alternates.unwrap_or(&defaults) {
+        let spec = ResolverSpec::parse(spec).map_err(|e| e.to_string())?;
+        if !list.contains(&spec) {
+            list.push(spec);
+        }
+    }
+    if list.is_empty() {
+        return Err("no resolver to ask".into());
+    }
+    if list.len() > 16 {
+        return Err("at most 16 resolvers at once".into());
+    }
+    Ok(list)
+}
+
+/// Checks a DNS name as typed: not empty, at most 253 characters, no spaces.
+pub fn check_name(name: &str) -> Result<&str, String> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.len() > 253
+        || name.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!("`{name}` is not a DNS name"));
+    }
+    Ok(name)
+}
+
+impl Command {
+    /// Checks `cmd` and its `args`.
+    pub fn parse(cmd: &str, raw: Map<String, Value>) -> Result<Command, HostError> {
+        match cmd {
+            "ping" => {
+                if let Some(extra) = raw.keys().next() {
+                    return Err(bad(format!("args: ping takes no argument, not `{extra}`")));
+                }
+                Ok(Command::Ping)
+            }
+            "dns" => {
+                let a: DnsArgs = args(raw)?;
+                let name = check_name(&a.name)
+                    .map_err(|e| bad(format!("args.name: {e}")))?
+                    .to_string();
+                let resolvers = resolver_list(a.resolvers.as_deref(), a.system.unwrap_or(true))
+                    .map_err(|e| bad(format!("args.resolvers: {e}")))?;
+                Ok(Command::Dns {
+                    name,
+                    resolvers,
+                    limit: limit(a.timeout_ms, 3000, 100..=30_000)?,
+                })
+            }
+            "probe" => {
+                let a: ProbeArgs = args(raw)?;
+                let target = Target::parse(&a.url)
+                    .map_err(|e| HostError::new(ErrorCode::BadTarget, e.to_string()))?;
+                let resolver = match a.resolver {
+                    Some(spec) => ResolverSpec::parse(&spec)
+                        .map_err(|e| bad(format!("args.resolver: {e}")))?,
+                    None => ResolverSpec::System,
+                };
+                let mut fetch = phase_limits(limit(a.timeout_ms, 10_000, 1000..=60_000)?);
+                match a.max_addresses {
+                    Some(n @ 1..=8) => fetch.max_addresses = n,
+                    Some(n) => return Err(bad(format!("args.max_addresses: {n} is outside 1…8"))),
+                    None => {}
+                }
+                Ok(Command::Probe {
+                    target: Box::new(target),
+                    options: Box::new(ProbeOptions { fetch, resolver }),
+                })
+            }
+            "flush-dns" => {
+                let a: FlushArgs = args(raw)?;
+                Ok(Command::FlushDns {
+                    dry_run: a.dry_run.unwrap_or(false),
+                })
+            }
+            "classify" => Ok(Command::Classify(Box::new(snapshot(args(raw)?)?))),
+            other => Err(HostError::new(
+                ErrorCode::UnknownCommand,
+                format!(
+                    "unknown command `{}`; this host knows {}",
+                    other.chars().take(64).collect::<String>(),
+                    COMMANDS.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// Runs the command; `caller` is shown by `ping`.
+    pub async fn run(self, caller: &str) -> Result<Value, HostError> {
+        let to_json = |v: Result<Value, serde_json::Error>| {
+            v.map_err(|e| HostError::new(ErrorCode::Internal, e.to_string()))
+        };
+        match self {
+            Command::Ping => Ok(json!({
+                "host": "gwdoctor",
+                "version": env!("CARGO_PKG_VERSION"),
+                "protocol": super::protocol::VERSION,
+                "commands": COMMANDS,
+                "caller": caller,
+            })),
+            Command::Dns {
+                name,
+                resolvers,
+                limit,
+            } => to_json(serde_json::to_value(
+                gwdoctor_net::compare(&name, &resolvers, limit).await,
+            )),
+            Command::Probe { target, options } => to_json(serde_json::to_value(
+                gwdoctor_net::probe(&target, &options).await,
+            )),
+            Command::FlushDns { dry_run } => {
+                let report = tokio::task::spawn_blocking(move || {
+                    let os = flush::Os::current();
+                    flush::execute(
+                        os,
+                        flush::plan(os, &flush::ThisMachine),
+                        dry_run,
+                        &flush::run_command,
+                    )
+                })
+                .await
+                .map_err(|e| HostError::new(ErrorCode::Internal, e.to_string()))?;
+                to_json(serde_json::to_value(report))
+            }
+            Command::Classify(snapshot) => to_json(serde_json::to_value(classify(&snapshot))),
+        }
+    }
+}
+
+fn snapshot(a: ClassifyArgs) -> Result<Snapshot, HostError> {
+    let too_big = |what: &str| bad(format!("args.{what}: more than {MAX_CLASSIFY_BYTES} bytes"));
+    let mut snapshot = match (a.response, a.status) {
+        (Some(raw), None) => {
+            if raw.len() > MAX_CLASSIFY_BYTES {
+                return Err(too_big("response"));
+            }
+            if a.headers.is_some() || a.body.is_some() {
+                return Err(bad("args: give either `response` or `status` with `headers` and `body`"));
+            }
+            parse_response(raw.as_bytes()).map_err(|e| bad(format!("args.response: {e}")))?
+        }
+        (None, Some(status)) => {
+            if !(100..=999).contains(&status) {
+                return Err(bad(format!("args.status: {status} is not an HTTP status")));
+            }
+            let body = a.body.unwrap_or_default();
+            if body.len() > MAX_CLASSIFY_BYTES {
+                return Err(too_big("body"));
+            }
+            let mut headers = Headers::new();
+            for (name, value) in a.headers.unwrap_or_default() {
+                headers.append(&name, &value);
+            }
+            Snapshot::new(status, headers).with_body(body.as_bytes())
+        }
+        _ => return Err(bad("args: give either `response` (the raw response) or `status` (with `headers` and `body`)")),
+    };
+    snapshot.url = a.url.or(snapshot.url);
+    Ok(snapshot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(cmd: &str, args: Value) -> Result<Command, ErrorCode> {
+        let Value::Object(map) = args else {
+            panic!("args must be an object")
+        };
+        Command::parse(cmd, map).map_err(|e| e.code)
+    }
+
+    #[test]
+    fn checks_arguments_before_running_anything() {
+        assert!(matches!(parse("ping", json!({})), Ok(Command::Ping)));
+        assert_eq!(
+            parse("ping", json!({"x": 1})).unwrap_err(),
+            ErrorCode::BadArgs
+        );
+        assert_eq!(
+            parse("nope", json!({})).unwrap_err(),
+            ErrorCode::UnknownCommand
+        );
+        assert_eq!(parse("dns", json!({})).unwrap_err(), ErrorCode::BadArgs);
+        assert_eq!(
+            parse("dns", json!({"name": 5})).unwrap_err(),
+            ErrorCode::BadArgs
+        );
+        assert_eq!(
+            parse("dns", json!({"name": "a b"})).unwrap_err(),
+            ErrorCode::BadArgs
+        );
+        assert_eq!(
+            parse("dns", json!({"name": "x", "resolvers": ["bogus"]})).unwrap_err(),
+            ErrorCode::BadArgs
+        );
+        assert_eq!(
+            parse("dns", json!({"name": "x", "timeout_ms": 0})).unwrap_err(),
+            ErrorCode::BadArgs
+        );
+        assert_eq!(
+            parse("dns", json!({"name": "x", "typo": true})).unwrap_err(),
+            ErrorCode::BadArgs
+        );
+        let Ok(Command::Dns { resolvers, .. }) = parse(
+            "dns",
+            json!({"name": "x", "system": false, "resolvers": ["127.0.0.2:53"]}),
+        ) else {
+            panic!("valid dns args refused")
+        };
+        assert_eq!(resolvers, [ResolverSpec::parse("127.0.0.2:53").unwrap()]);
+        assert_eq!(
+            parse("probe", json!({"url": "ftp://x/"})).unwrap_err(),
+            ErrorCode::BadTarget
+        );
+        assert_eq!(
+            parse("probe", json!({"url": "http://x/", "max_addresses": 0})).unwrap_err(),
+            ErrorCode::BadArgs
+        );
+        assert_eq!(
+            parse("flush-dns", json!({"dry_run": "yes"})).unwrap_err(),
+            ErrorCode::BadArgs
+        );
+        assert_eq!(
+            parse("classify", json!({})).unwrap_err(),
+            ErrorCode::BadArgs
+        );
+        assert_eq!(
+            parse("classify", json!({"response": "nope"})).unwrap_err(),
+            ErrorCode::BadArgs
+        );
+        assert_eq!(
+            parse("classify", json!({"status": 42})).unwrap_err(),
+            ErrorCode::BadArgs
+        );
+    }
+
+    #[tokio::test]
+    async fn classify_takes_raw_or_parts() {
+        let raw = parse("classify", json!({"response": "HTTP/1.1 502 Bad Gateway\r\nServer: nginx\r\n\r\n<center>nginx</center>"})).unwrap();
+        let verdict = raw.run("test").await.unwrap();
+        assert_eq!(
+            (verdict["status"].clone(), verdict["error"].clone()),
+            (json!(502), json!(true))
+        );
+        let parts = parse("classify", json!({"status": 200, "headers": [["server", "nginx"]], "body": "hi", "url": "https://a/"})).unwrap();
+        let verdict = parts.run("test").await.unwrap();
+        assert_eq!(
+            (verdict["category"].clone(), verdict["url"].clone()),
+            (json!("not-an-error"), json!("https://a/"))
+        );
+    }
+}

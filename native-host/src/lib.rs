@@ -1,0 +1,4 @@
+//! The parts of `gwdoctor` that other targets (tests, fuzzing, benchmarks) use: the native
+//! messaging host (framing, schema, commands, allow-list, manifests).
+
+pub mod host;

@@ -1,0 +1,210 @@
+//! `gwdoctor serve`: the hosted checker. Serves the checker page (`www/`), the wasm core, and
+//! `GET /api/v1/check?url=…` — the verdict from this vantage point, optionally fanned out to peer
+//! checkers — safe to put on the internet: public addresses only unless told otherwise, every
+//! redirect re-checked, per-client rate limits, bounded probes and connections, a short result
+//! cache per URL.
+
+mod cache;
+mod checker;
+mod config;
+mod error;
+mod limit;
+mod listener;
+mod routes;
+mod vantage;
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use anyhow::{bail, Context, Result};
+use gwdoctor_net::{probe::phase_limits, AddressPolicy, Cidr, ProbeOptions, ResolverSpec};
+
+use crate::exit::Exit;
+use cache::{CacheLimits, CachedChecker};
+use checker::Checker;
+use config::VantageConfig;
+use limit::ClientLimiter;
+use listener::{ClientAddr, LimitedListener};
+use routes::App;
+use vantage::Vantage;
+
+/// Bytes of results the cache keeps at most.
+const CACHE_BYTES: u64 = 64 << 20;
+
+/// Arguments of `serve`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address and port to listen on (port 0 picks a free one; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    listen: SocketAddr,
+    /// The checker page's directory.
+    #[arg(long, default_value = "www", value_name = "DIR")]
+    www: PathBuf,
+    /// The wasm core (`wasm-bindgen --target web` output), served at /wasm/.
+    #[arg(long, default_value = "dist/wasm", value_name = "DIR")]
+    wasm: PathBuf,
+    /// Vantage-point file (TOML): this checker's name and its peer checkers.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// This vantage point's name (instead of the file's).
+    #[arg(long)]
+    name: Option<String>,
+    /// Also check private, loopback, link-local and other non-public addresses. For a checker on
+    /// your own network, and tests; never on a server open to the internet.
+    #[arg(long)]
+    allow_private: bool,
+    /// A network to allow despite the address policy (repeatable), e.g. 10.20.0.0/16.
+    #[arg(long = "allow", value_name = "NETWORK")]
+    allow: Vec<Cidr>,
+    /// Checks per minute per client (IPv4 address, IPv6 /64); 0 turns the limit off.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    rate_limit: u32,
+    /// Checks a client may make in a burst before the per-minute rate applies.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    rate_burst: u32,
+    /// Seconds a URL's result is reused (one probe per URL per period, however many ask).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    cache_ttl: u64,
+    /// Probes at once; further checks wait for a slot.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    max_probes: usize,
+    /// Seconds a check waits for a probe slot before the answer is `busy` (503).
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    queue_wait: u64,
+    /// Client connections served at once; more wait in the kernel's backlog.
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    max_connections: usize,
+    /// Seconds each probe phase (DNS, connect, TLS, response, body) may take; a whole check,
+    /// redirects included, gets four times as long.
+    #[arg(long, default_value_t = 8, value_name = "SECONDS")]
+    timeout: u64,
+    /// Redirects followed, each one probed, and so re-checked against the address policy.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    max_redirects: usize,
+}
+
+/// Runs `serve` until interrupted.
+pub fn run(args: Args) -> Result<Exit> {
+    if !(1..=120).contains(&args.timeout) || args.max_redirects > 20 || args.cache_ttl > 3600 {
+        bail!("--timeout must be 1…120 s, --max-redirects at most 20, --cache-ttl at most 3600 s");
+    }
+    if args.max_probes == 0 || args.max_connections == 0 {
+        bail!("--max-probes and --max-connections must be at least 1");
+    }
+    let mut vantage = match &args.config {
+        Some(path) => VantageConfig::load(path)?,
+        None => VantageConfig::default(),
+    };
+    if let Some(name) = &args.name {
+        vantage.name = config::checked_name(name)?;
+    }
+    let policy = if args.allow_private {
+        AddressPolicy::allow_all()
+    } else {
+        AddressPolicy::public_only().with_allowed(args.allow.iter().copied())
+    };
+    let phase = Duration::from_secs(args.timeout);
+    let mut fetch = phase_limits(phase);
+    fetch.address_policy = policy;
+    fetch.user_agent = concat!("gwdoctor-serve/", env!("CARGO_PKG_VERSION"), " (+checker)").into();
+    let options = ProbeOptions {
+        fetch,
+        resolver: ResolverSpec::System,
+    };
+    let limits = CacheLimits {
+        ttl: Duration::from_secs(args.cache_ttl),
+        max_probes: args.max_probes,
+        queue_wait: Duration::from_secs(args.queue_wait),
+        deadline: phase * 4,
+        max_bytes: CACHE_BYTES,
+    };
+    for (dir, what) in [(&args.www, "page"), (&args.wasm, "wasm core")] {
+        if !dir.is_dir() {
+            eprintln!(
+                "gwdoctor serve: warning: the {what} directory {} does not exist",
+                dir.display()
+            );
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(args, vantage, options, limits))?;
+    Ok(Exit::Healthy)
+}
+
+async fn serve(
+    args: Args,
+    vantage: VantageConfig,
+    options: ProbeOptions,
+    limits: CacheLimits,
+) -> Result<()> {
+    let private = options.fetch.address_policy.allows_private();
+    let app = Arc::new(App {
+        checks: CachedChecker::new(
+            Checker::new(vantage.name.clone(), options, args.max_redirects),
+            limits,
+        ),
+        vantage: Vantage::new(vantage.peers.clone(), vantage.peer_timeout, limits.ttl)?,
+    });
+    let limiter = ClientLimiter::new(args.rate_limit, args.rate_burst);
+    if let Some(limiter) = limiter.clone() {
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limiter.forget_idle();
+            }
+        });
+    }
+    let router = routes::router(app, limiter, &args.www, &args.wasm);
+    let tcp = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = tcp.local_addr()?;
+    println!(
+        "gwdoctor serve: listening on http://{address}/ as vantage point \"{}\" ({} peers; {})",
+        vantage.name,
+        vantage.peers.len(),
+        if private {
+            "private addresses ALLOWED".to_string()
+        } else if args.allow.is_empty() {
+            "public addresses only".to_string()
+        } else {
+            let allowed: Vec<String> = args.allow.iter().map(Cidr::to_string).collect();
+            format!("public addresses and {}", allowed.join(", "))
+        }
+    );
+    let listener = LimitedListener::new(tcp, args.max_connections);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<ClientAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .context("the server stopped")
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,139 @@
+// The test lab: real nginx on 127.0.0.1 in front of upstreams that misbehave on purpose, each
+// scenario on its own port (so the per-site cap and the access logs stay apart), with an access
+// log that records when each request arrived ($msec) and whether it was a navigation or a fetch.
+// Nothing here listens beyond 127.0.0.1.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const here = new URL('.', import.meta.url).pathname;
+export const root = join(here, '..', '..');
+
+/** A free TCP port on 127.0.0.1, from the OS (port 0). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** An HTTP server on 127.0.0.1 answering with `handler`; port 0 unless given. */
+export function serve(handler, port = 0) {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer(handler);
+    server.on('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/** Polls `check` every `everyMs` until it returns a truthy value; fails after `timeoutMs`. */
+export async function until(what, check, { timeoutMs = 30000, everyMs = 100 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (let round = 0; Date.now() < deadline && round < timeoutMs / everyMs + 1; round++) {
+    const value = await check();
+    if (value) return value;
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(existsSync) ?? 'nginx';
+
+/**
+ * Starts nginx with one server block per site: `{name: {upstream: port} | {healthy: true}}`.
+ * Returns `{ports, log(name), stop()}`; `log(name)` parses that site's access log.
+ */
+export async function startNginx(sites) {
+  const dir = mkdtempSync(join(tmpdir(), 'gwdoctor-e2e-nginx-'));
+  const ports = {};
+  const blocks = [];
+  for (const [name, site] of Object.entries(sites)) {
+    ports[name] = await freePort();
+    const location = site.healthy
+      ? `default_type text/html; return 200 '<!doctype html><html><head><title>Healthy</title></head><body><h1>All good here</h1></body></html>';`
+      : `proxy_pass http://127.0.0.1:${site.upstream}; proxy_connect_timeout 3s; proxy_read_timeout 5s;`;
+    blocks.push(`server {
+      listen 127.0.0.1:${ports[name]};
+      access_log ${dir}/${name}.log timing;
+      location = /favicon.ico { access_log off; return 404; }
+      location / { ${location} }
+    }`);
+  }
+  writeFileSync(join(dir, 'nginx.conf'), `
+    daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+    events { worker_connections 64; }
+    http {
+      client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
+      uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+      log_format timing '$msec $status "$request_uri" $http_sec_fetch_mode';
+      ${blocks.join('\n')}
+    }`);
+  const child = spawn(nginxBin, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  for (const port of Object.values(ports)) {
+    await until(`nginx on ${port} (${stderr.trim()})`, () => new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
+      socket.on('error', () => resolve(false));
+    }), { timeoutMs: 10000 });
+  }
+  return {
+    ports,
+    url: (name, path = '/') => `http://127.0.0.1:${ports[name]}${path}`,
+    /** The site's requests: [{at (ms), status, uri, mode}] in arrival order. */
+    log(name) {
+      const file = join(dir, `${name}.log`);
+      if (!existsSync(file)) return [];
+      return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => {
+        const [, msec, status, uri, mode] = line.match(/^(\S+) (\d+) "([^"]*)" (\S*)$/);
+        return { at: Math.round(Number(msec) * 1000), status: Number(status), uri, mode };
+      });
+    },
+    stop() {
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+/** Chromium from apt with the built extension loaded, driven by playwright-core. */
+export async function launchChromium({ extensionDir, userDataDir, setup } = {}) {
+  const { chromium } = await import('playwright-core');
+  const profile = userDataDir ?? mkdtempSync(join(tmpdir(), 'gwdoctor-e2e-profile-'));
+  setup?.(profile);
+  const xdg = mkdtempSync(join(tmpdir(), 'gwdoctor-e2e-xdg-'));
+  for (const sub of ['config', 'cache']) mkdirSync(join(xdg, sub), { recursive: true });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1000, height: 640 },
+    env: { ...process.env, XDG_CONFIG_HOME: join(xdg, 'config'), XDG_CACHE_HOME: join(xdg, 'cache') },
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-default-apps',
+      `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`,
+    ],
+  });
+  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker', { timeout: 20000 });
+  // The worker may exist before its module ran: wait for the core to say it is loaded.
+  await until('the service worker to load the wasm core', () => worker.evaluate(
+    () => globalThis.gwdoctor?.ready.then(() => true) ?? false,
+  ), { timeoutMs: 20000, everyMs: 200 });
+  const extensionId = new URL(worker.url()).host;
+  return { context, worker, extensionId, profile };
+}
+
+/** The browser's id of the tab showing `url`. */
+export async function tabIdOf(worker, url) {
+  return until(`a tab showing ${url}`, () => worker.evaluate(
+    async (u) => (await chrome.tabs.query({ url: u }))[0]?.id,
+    url,
+  ));
+}
