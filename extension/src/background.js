@@ -151,9 +151,9 @@ async function renderAll() {
 
 const mainFrame = { urls: ['<all_urls>'], types: ['main_frame'] };
 
-api.webRequest.onBeforeRequest.addListener(({ tabId, url }) => {
+api.webRequest.onBeforeRequest.addListener(({ tabId, url, timeStamp }) => {
   if (tabId < 0) return;
-  forget(tabId);
+  forget(tabId, timeStamp);
   feed((c, now) => c.navigating(tabId, url, now));
 }, mainFrame);
 
@@ -185,9 +185,17 @@ function pageOf(tab) {
   return pages.get(tab);
 }
 
-function forget(tab) {
-  clearTimeout(pages.get(tab)?.timer);
+/**
+ * Forgets what is known of the tab's page. With `since` (when a new navigation started), markup
+ * received after that moment is kept: it belongs to the new document, its message having
+ * overtaken the navigation's own webRequest events (Firefox does not order the two channels).
+ */
+function forget(tab, since = Infinity) {
+  const page = pages.get(tab);
+  if (!page) return;
+  clearTimeout(page.timer);
   pages.delete(tab);
+  if (page.markup && page.markup.receivedAtMs >= since) pages.set(tab, { markup: page.markup });
 }
 
 const sameDocument = (a, b) => a.split('#')[0] === b.split('#')[0];
@@ -197,15 +205,22 @@ const sameDocument = (a, b) => a.split('#')[0] === b.split('#')[0];
  * with what there is (no content script runs on some pages; after a worker restart only the
  * markup and the page's own status are left). Markup arriving later still refines the verdict.
  */
-function settle(tab, waited = false) {
+async function settle(tab, waited = false) {
   const page = pages.get(tab);
   if (!page || page.classified === 'markup') return;
-  const complete = page.response && page.markup && sameDocument(page.response.url, page.markup.url);
+  let complete = page.response && page.markup && sameDocument(page.response.url, page.markup.url);
   if (!complete && !waited) {
     page.timer ??= setTimeout(() => settle(tab, true), MARKUP_WAIT_MS);
     return;
   }
   clearTimeout(page.timer);
+  if (!complete && page.response) {
+    // The content script's message may have been lost (sent before the worker listened): ask it.
+    const markup = await askMarkup(tab);
+    if (pages.get(tab) !== page || page.classified === 'markup') return;
+    if (markup && sameDocument(page.response.url, markup.url)) page.markup = markup;
+    complete = Boolean(page.markup) && sameDocument(page.response.url, page.markup.url);
+  }
   let snapshot;
   if (complete) {
     snapshot = { ...page.response, body: page.markup.html };
@@ -220,6 +235,13 @@ function settle(tab, waited = false) {
   feed((c, now) => c.pageResponse(tab, snapshot, now));
 }
 
+/** The markup of the tab's page from its content script, or null when none answers. */
+async function askMarkup(tab) {
+  const answer = await api.tabs.sendMessage(tab, { type: 'gwdoctor:markup' }, { frameId: 0 }).catch(() => null);
+  if (typeof answer?.html !== 'string' || typeof answer.url !== 'string') return null;
+  return { url: answer.url, status: answer.status, html: answer.html, receivedAtMs: Date.now() };
+}
+
 // Replies go through sendResponse (returning true keeps the channel open): the one form both
 // Chromium and Firefox accept.
 api.runtime.onMessage.addListener((message, sender, sendResponse) => {
@@ -232,7 +254,7 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     case 'gwdoctor:page':
       // The content script of an error page (or of any page whose status it cannot read).
       if (sender.frameId !== 0 || tab === undefined) return false;
-      pageOf(tab).markup = { url: sender.url, status: message.status, html: message.html };
+      pageOf(tab).markup = { url: sender.url, status: message.status, html: message.html, receivedAtMs: Date.now() };
       settle(tab);
       return reply(queue);
     case 'gwdoctor:get-view':

@@ -96,9 +96,12 @@
     .close { border: 0; background: none; font-size: 20px; line-height: 1; color: #57606a; padding: 0 2px; }
   `;
 
-  api.runtime.onMessage.addListener((message) => {
-    if (message?.type === 'gwdoctor:view') show(message.view);
-  });
   const html = document.documentElement.outerHTML.slice(0, MAX_MARKUP);
+  api.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+    if (message?.type === 'gwdoctor:view') show(message.view);
+    // The worker asks again when this script's first message did not reach it.
+    if (message?.type === 'gwdoctor:markup') sendResponse({ url: location.href, status, html });
+    return false;
+  });
   api.runtime.sendMessage({ type: 'gwdoctor:page', status, html }).then(show, () => {});
 })();

@@ -15,6 +15,7 @@ const extensionDir = join(root, 'dist', 'extension-firefox');
 let lab;
 let firefox;
 let bidi;
+let firefoxOutput = ''; // web-ext's and Firefox's own output, shown when a test fails
 
 /** A minimal WebDriver BiDi client: send a command, get its result. */
 function connectBidi(url) {
@@ -56,10 +57,9 @@ before(async () => {
     'run', '--target', 'firefox-desktop', '--firefox', '/usr/bin/firefox-esr', '--source-dir', extensionDir,
     '--arg=--headless', `--arg=--remote-debugging-port=${bidiPort}`, '--no-reload', '--no-input',
   ], { env: { ...process.env, MOZ_HEADLESS: '1', HOME: home, XDG_CACHE_HOME: join(home, '.cache') }, detached: true });
-  let output = '';
-  firefox.stdout.on('data', (d) => { output += d; });
-  firefox.stderr.on('data', (d) => { output += d; });
-  await until('web-ext to install the add-on', () => /Installed .* as a temporary add-on/.test(output) || (firefox.exitCode !== null && Promise.reject(new Error(output))), { timeoutMs: 60000, everyMs: 250 });
+  firefox.stdout.on('data', (d) => { firefoxOutput += d; });
+  firefox.stderr.on('data', (d) => { firefoxOutput += d; });
+  await until('web-ext to install the add-on', () => /Installed .* as a temporary add-on/.test(firefoxOutput) || (firefox.exitCode !== null && Promise.reject(new Error(firefoxOutput))), { timeoutMs: 60000, everyMs: 250 });
   bidi = await until('Firefox remote protocol', () => connectBidi(`ws://127.0.0.1:${bidiPort}/session`).catch(() => null), { timeoutMs: 20000, everyMs: 250 });
   await bidi.send('session.new', { capabilities: {} });
 });
@@ -98,7 +98,9 @@ test('Firefox: the extension loads, detects a 502 from nginx and classifies it',
     const headline = await read('.headline');
     if (headline && seen.at(-1)?.headline !== headline) seen.push({ at: Date.now() - t0, headline });
     return headline === 'nginx could not get an answer from the app behind it.';
-  }, { timeoutMs: 30000, everyMs: 250 }).catch((e) => { throw new Error(`${e.message}; seen: ${JSON.stringify(seen)}`); });
+  }, { timeoutMs: 30000, everyMs: 250 }).catch((e) => {
+    throw new Error(`${e.message}; seen: ${JSON.stringify(seen)}; Firefox said: ${firefoxOutput.slice(-3000)}`);
+  });
   console.log(`firefox: headlines ${JSON.stringify(seen)}`);
   assert.equal(await read('.chain'), 'You → nginx ✕ app');
   // The checklist runs: the first probe, skipping caches, reaches nginx.

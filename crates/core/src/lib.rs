@@ -18,6 +18,7 @@
 pub mod checklist;
 pub mod classify;
 pub mod parse;
+pub mod retry_after;
 pub mod signatures;
 pub mod snapshot;
 pub mod verdict;

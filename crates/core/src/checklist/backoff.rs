@@ -2,15 +2,10 @@
 //! the server's `Retry-After`. The randomness comes from a seeded generator kept in the state, so
 //! a run replays exactly from its seed.
 
-use std::time::{Duration, UNIX_EPOCH};
-
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::config::Config;
-
-/// The longest `Retry-After` taken into account (24 hours); longer asks are capped.
-const MAX_RETRY_AFTER_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// SplitMix64: a tiny, fast generator with a 64-bit state, good enough for jitter and
 /// cache-busting tokens (not for secrets). Its state is plain data, so it survives being saved;
@@ -89,18 +84,8 @@ pub fn retry_after_ms(headers: &[(String, String)], now_ms: u64) -> Option<u64> 
         headers
             .iter()
             .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
+            .map(|(_, v)| v.as_str())
     };
-    let value = header("retry-after")?;
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(seconds.saturating_mul(1000).min(MAX_RETRY_AFTER_MS));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    let now = header("date")
-        .and_then(|d| httpdate::parse_http_date(d).ok())
-        .unwrap_or(UNIX_EPOCH + Duration::from_millis(now_ms));
-    let wait = at.duration_since(now).unwrap_or(Duration::ZERO);
-    Some(
-        u64::try_from(wait.as_millis()).map_or(MAX_RETRY_AFTER_MS, |ms| ms.min(MAX_RETRY_AFTER_MS)),
-    )
+    let wait = crate::retry_after::wait(header("retry-after")?, header("date"), Some(now_ms))?;
+    Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX))
 }

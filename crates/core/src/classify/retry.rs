@@ -1,13 +1,8 @@
 //! Whether and when a retry is worth it: `Retry-After` (delta-seconds or HTTP-date) when the
 //! response has one, otherwise a wait that fits the cause.
 
-use std::time::{Duration, UNIX_EPOCH};
-
 use crate::snapshot::Snapshot;
 use crate::verdict::{Category, Cause, Evidence, Retry};
-
-/// The longest wait a verdict advises; a `Retry-After` beyond it is capped.
-pub const MAX_RETRY_AFTER_S: u64 = 24 * 60 * 60;
 
 /// Advises on retrying, recording the `Retry-After` evidence.
 pub(super) fn advise(
@@ -43,24 +38,14 @@ pub(super) fn advise(
     }
 }
 
-/// Seconds a `Retry-After` value asks for, capped at [`MAX_RETRY_AFTER_S`]. An HTTP-date is taken
+/// Seconds a `Retry-After` value asks for, capped at [`crate::retry_after::MAX_WAIT`]. An HTTP-date is taken
 /// relative to the response's `Date` header, or to when the shell received the response.
 pub fn retry_after_seconds(value: &str, snapshot: &Snapshot) -> Option<u64> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(seconds.min(MAX_RETRY_AFTER_S));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    let now = snapshot
-        .headers
-        .get("date")
-        .and_then(|d| httpdate::parse_http_date(d).ok())
-        .or_else(|| {
-            let seconds = u64::try_from(snapshot.received_at?).ok()?;
-            Some(UNIX_EPOCH + Duration::from_secs(seconds))
-        })?;
-    let wait = at.duration_since(now).unwrap_or(Duration::ZERO);
-    Some(wait.as_secs().min(MAX_RETRY_AFTER_S))
+    let received_ms = snapshot
+        .received_at
+        .and_then(|s| u64::try_from(s).ok())
+        .map(|s| s.saturating_mul(1000));
+    crate::retry_after::wait(value, snapshot.headers.get("date"), received_ms).map(|w| w.as_secs())
 }
 
 /// A first wait that fits the cause: short for quick failures, longer for slow ones.
@@ -88,7 +73,7 @@ mod tests {
         assert_eq!(retry_after_seconds("120", &snapshot(&[])), Some(120));
         assert_eq!(
             retry_after_seconds("99999999", &snapshot(&[])),
-            Some(MAX_RETRY_AFTER_S)
+            Some(crate::retry_after::MAX_WAIT.as_secs())
         );
         let dated = snapshot(&[("Date", "Mon, 23 Nov 2026 10:00:00 GMT")]);
         assert_eq!(

@@ -1,14 +1,17 @@
 //! The signature database: vendor files (`crates/core/signatures/*.toml`, format documented in
 //! the README there) loaded, validated and compiled once into matchers.
 
+mod spec;
+
 use std::{collections::HashMap, fmt, sync::OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::bytes::{Regex, RegexBuilder};
-use serde::Deserialize;
+use regex_lite::{Regex, RegexBuilder};
 
 use crate::snapshot::Snapshot;
 use crate::verdict::{Category, Cause, Role};
+
+pub use spec::{RuleSpec, VendorSpec};
 
 include!(concat!(env!("OUT_DIR"), "/embedded_signatures.rs"));
 
@@ -16,42 +19,6 @@ include!(concat!(env!("OUT_DIR"), "/embedded_signatures.rs"));
 pub const FORMAT_VERSION: u32 = 1;
 /// Weight of a rule that does not set one.
 const DEFAULT_WEIGHT: f32 = 0.8;
-
-/// One vendor file as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VendorFile {
-    format: u32,
-    id: String,
-    name: String,
-    role: Role,
-    #[serde(default)]
-    #[allow(dead_code)] // documentation for contributors; not shown in verdicts
-    website: Option<String>,
-    #[serde(default)]
-    layer: Vec<RuleSpec>,
-    #[serde(default)]
-    page: Vec<RuleSpec>,
-}
-
-/// One rule as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RuleSpec {
-    header: Option<String>,
-    contains: Option<String>,
-    regex: Option<String>,
-    #[serde(default)]
-    status: Vec<u16>,
-    #[serde(default)]
-    empty_body: bool,
-    weight: Option<f32>,
-    cause: Option<Cause>,
-    category: Option<Category>,
-    role: Option<Role>,
-    detail: String,
-    source: String,
-}
 
 /// A vendor known to the database.
 #[derive(Debug, Clone)]
@@ -147,25 +114,46 @@ impl SignatureDb {
     pub fn embedded() -> &'static SignatureDb {
         static DB: OnceLock<SignatureDb> = OnceLock::new();
         DB.get_or_init(|| {
-            SignatureDb::from_sources(EMBEDDED.iter().copied()).unwrap_or_else(|errors| {
-                panic!("embedded signature database is invalid: {errors:?}")
-            })
+            SignatureDb::from_specs(EMBEDDED.iter().map(|(file, spec)| (*file, spec)))
+                .unwrap_or_else(|errors| {
+                    panic!("embedded signature database is invalid: {errors:?}")
+                })
         })
     }
 
-    /// The embedded files, as (file name, TOML text).
+    /// The embedded files as written, (file name, TOML text).
+    #[cfg(feature = "toml")]
     pub fn embedded_sources() -> &'static [(&'static str, &'static str)] {
-        EMBEDDED
+        EMBEDDED_TOML
     }
 
-    /// Compiles a database from (file name, TOML text) pairs. Files naming the same vendor id
-    /// add their rules to it. Every problem in every file is reported, not just the first.
+    /// Compiles a database from (file name, TOML text) pairs, e.g. the embedded files plus a
+    /// user's own. Files naming the same vendor id add their rules to it. Every problem in every
+    /// file is reported, not just the first.
+    #[cfg(feature = "toml")]
     pub fn from_sources<'a>(
         files: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, Vec<SignatureError>> {
         let mut builder = Builder::default();
         for (file, text) in files {
-            builder.add_file(file, text);
+            match toml::from_str::<spec::file::VendorFile>(text) {
+                Ok(parsed) => parsed.with_view(|vendor| builder.add_vendor(file, vendor)),
+                Err(e) => builder.errors.push(SignatureError {
+                    file: file.to_string(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        builder.finish()
+    }
+
+    /// Compiles a database from vendor specs (file name, spec), as `build.rs` embeds them.
+    pub fn from_specs<'a, 'b: 'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a VendorSpec<'b>)>,
+    ) -> Result<Self, Vec<SignatureError>> {
+        let mut builder = Builder::default();
+        for (file, vendor) in files {
+            builder.add_vendor(file, vendor);
         }
         builder.finish()
     }
@@ -190,7 +178,7 @@ impl SignatureDb {
         let mut found = Vec::new();
         for (index, (name, value)) in snapshot.headers.iter().enumerate() {
             for &rule in self.header_rules.get(name).into_iter().flatten() {
-                if let Some(version) = self.rules[rule].matches(value.as_bytes(), snapshot) {
+                if let Some(version) = self.rules[rule].matches(value, snapshot) {
                     found.push(RuleMatch {
                         rule,
                         header_index: Some(index),
@@ -214,8 +202,9 @@ impl SignatureDb {
         }
         body_rules.sort_unstable();
         body_rules.dedup();
+        let body = String::from_utf8_lossy(&snapshot.body);
         for rule in body_rules {
-            if let Some(version) = self.rules[rule].matches(&snapshot.body, snapshot) {
+            if let Some(version) = self.rules[rule].matches(&body, snapshot) {
                 found.push(RuleMatch {
                     rule,
                     header_index: None,
@@ -230,7 +219,7 @@ impl SignatureDb {
 impl Rule {
     /// Whether the rule matches `haystack` (a header value or the body) of `snapshot`;
     /// `Some(version)` when it does.
-    fn matches(&self, haystack: &[u8], snapshot: &Snapshot) -> Option<Option<String>> {
+    fn matches(&self, haystack: &str, snapshot: &Snapshot) -> Option<Option<String>> {
         if !self.status.is_empty() && !self.status.contains(&snapshot.status) {
             return None;
         }
@@ -239,7 +228,7 @@ impl Rule {
         }
         if self.header.is_some() {
             if let Some(literal) = &self.contains {
-                if !contains_ignore_ascii_case(haystack, literal.as_bytes()) {
+                if !contains_ignore_ascii_case(haystack.as_bytes(), literal.as_bytes()) {
                     return None;
                 }
             }
@@ -248,11 +237,7 @@ impl Rule {
             None => Some(None),
             Some(regex) => {
                 let captures = regex.captures(haystack)?;
-                Some(
-                    captures
-                        .name("version")
-                        .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned()),
-                )
+                Some(captures.name("version").map(|m| m.as_str().to_string()))
             }
         }
     }
@@ -273,16 +258,12 @@ struct Builder {
 }
 
 impl Builder {
-    fn add_file(&mut self, file: &str, text: &str) {
+    fn add_vendor(&mut self, file: &str, parsed: &VendorSpec<'_>) {
         let mut error = |message: String| {
             self.errors.push(SignatureError {
                 file: file.to_string(),
                 message,
             })
-        };
-        let parsed: VendorFile = match toml::from_str(text) {
-            Ok(parsed) => parsed,
-            Err(e) => return error(e.to_string()),
         };
         if parsed.format != FORMAT_VERSION {
             return error(format!(
@@ -305,8 +286,8 @@ impl Builder {
             Some(existing) => existing,
             None => {
                 self.vendors.push(Vendor {
-                    id: parsed.id.clone(),
-                    name: parsed.name.clone(),
+                    id: parsed.id.to_string(),
+                    name: parsed.name.to_string(),
                     role: parsed.role,
                     has_page_rules: false,
                 });
@@ -315,9 +296,9 @@ impl Builder {
         };
         let rules = parsed
             .layer
-            .into_iter()
+            .iter()
             .map(|r| (RuleKind::Layer, r))
-            .chain(parsed.page.into_iter().map(|r| (RuleKind::Page, r)));
+            .chain(parsed.page.iter().map(|r| (RuleKind::Page, r)));
         for (number, (kind, spec)) in rules.enumerate() {
             match compile_rule(vendor, kind, spec) {
                 Ok(rule) => {
@@ -379,7 +360,7 @@ impl Builder {
     }
 }
 
-fn compile_rule(vendor: usize, kind: RuleKind, spec: RuleSpec) -> Result<Rule, String> {
+fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Rule, String> {
     if spec.detail.trim().is_empty() {
         return Err("`detail` must say what the evidence is".into());
     }
@@ -390,7 +371,7 @@ fn compile_rule(vendor: usize, kind: RuleKind, spec: RuleSpec) -> Result<Rule, S
     if !(0.0..=1.0).contains(&weight) {
         return Err(format!("weight {weight} is outside 0..1"));
     }
-    if spec.contains.as_deref() == Some("") {
+    if spec.contains == Some("") {
         return Err("`contains` must not be empty".into());
     }
     if let Some(bad) = spec.status.iter().find(|s| !(100..=999).contains(*s)) {
@@ -421,12 +402,9 @@ fn compile_rule(vendor: usize, kind: RuleKind, spec: RuleSpec) -> Result<Rule, S
     }
     let regex = spec
         .regex
-        .as_deref()
         .map(|pattern| {
             RegexBuilder::new(pattern)
                 .case_insensitive(true)
-                .unicode(false)
-                .size_limit(1 << 20)
                 .build()
                 .map_err(|e| format!("regex `{pattern}` does not compile: {e}"))
         })
@@ -435,20 +413,20 @@ fn compile_rule(vendor: usize, kind: RuleKind, spec: RuleSpec) -> Result<Rule, S
         vendor,
         kind,
         header: spec.header.map(|h| h.trim().to_ascii_lowercase()),
-        contains: spec.contains,
+        contains: spec.contains.map(str::to_string),
         regex,
-        status: spec.status,
+        status: spec.status.to_vec(),
         empty_body: spec.empty_body,
         weight,
         cause: spec.cause,
         category: spec.category,
         role: spec.role,
-        detail: spec.detail,
-        source: spec.source,
+        detail: spec.detail.to_string(),
+        source: spec.source.to_string(),
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "toml"))]
 mod tests {
     use super::*;
     use crate::snapshot::Headers;

@@ -1,0 +1,127 @@
+//! The signature file format (format 1) as borrowed data. The embedded database is compiled into
+//! static tables of these by `build.rs`; files read at run time (feature `toml`) are parsed into
+//! owned values and viewed the same way, so both go through one validation and compilation path.
+
+use crate::verdict::{Category, Cause, Role};
+
+/// One vendor file.
+#[derive(Debug, Clone, Copy)]
+pub struct VendorSpec<'a> {
+    /// Schema version of the file.
+    pub format: u32,
+    /// Vendor id.
+    pub id: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// Default role.
+    pub role: Role,
+    /// Layer rules: the vendor is in the chain.
+    pub layer: &'a [RuleSpec<'a>],
+    /// Page rules: the vendor generated the page.
+    pub page: &'a [RuleSpec<'a>],
+}
+
+/// One rule; fields as documented in `crates/core/signatures/README.md`.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleSpec<'a> {
+    /// Header to match instead of the body.
+    pub header: Option<&'a str>,
+    /// Case-insensitive literal that must occur.
+    pub contains: Option<&'a str>,
+    /// Regex that must match.
+    pub regex: Option<&'a str>,
+    /// Only for these statuses.
+    pub status: &'a [u16],
+    /// Only when the body is blank.
+    pub empty_body: bool,
+    /// How sure a match makes us.
+    pub weight: Option<f32>,
+    /// Cause a match proves.
+    pub cause: Option<Cause>,
+    /// Category a match proves.
+    pub category: Option<Category>,
+    /// Role of the layer a match shows.
+    pub role: Option<Role>,
+    /// The evidence in plain words.
+    pub detail: &'a str,
+    /// Where it was observed.
+    pub source: &'a str,
+}
+
+/// Vendor files as written in TOML, for databases extended at run time.
+#[cfg(feature = "toml")]
+pub(super) mod file {
+    use serde::Deserialize;
+
+    use super::{RuleSpec, VendorSpec};
+    use crate::verdict::{Category, Cause, Role};
+
+    /// One vendor file.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct VendorFile {
+        format: u32,
+        id: String,
+        name: String,
+        role: Role,
+        #[serde(default, rename = "website")]
+        _website: Option<String>,
+        #[serde(default)]
+        layer: Vec<RuleFile>,
+        #[serde(default)]
+        page: Vec<RuleFile>,
+    }
+
+    /// One rule.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RuleFile {
+        header: Option<String>,
+        contains: Option<String>,
+        regex: Option<String>,
+        #[serde(default)]
+        status: Vec<u16>,
+        #[serde(default)]
+        empty_body: bool,
+        weight: Option<f32>,
+        cause: Option<Cause>,
+        category: Option<Category>,
+        role: Option<Role>,
+        detail: String,
+        source: String,
+    }
+
+    impl RuleFile {
+        fn view(&self) -> RuleSpec<'_> {
+            RuleSpec {
+                header: self.header.as_deref(),
+                contains: self.contains.as_deref(),
+                regex: self.regex.as_deref(),
+                status: &self.status,
+                empty_body: self.empty_body,
+                weight: self.weight,
+                cause: self.cause,
+                category: self.category,
+                role: self.role,
+                detail: &self.detail,
+                source: &self.source,
+            }
+        }
+    }
+
+    impl VendorFile {
+        /// Calls `f` with a borrowed view of the file.
+        pub fn with_view<T>(&self, f: impl FnOnce(&VendorSpec<'_>) -> T) -> T {
+            let layer: Vec<RuleSpec<'_>> = self.layer.iter().map(RuleFile::view).collect();
+            let page: Vec<RuleSpec<'_>> = self.page.iter().map(RuleFile::view).collect();
+            f(&VendorSpec {
+                format: self.format,
+                id: &self.id,
+                name: &self.name,
+                role: self.role,
+                layer: &layer,
+                page: &page,
+            })
+        }
+    }
+}
