@@ -5,6 +5,8 @@
 #   dist/extension-chromium/      the unpacked MV3 extension for Chrome, Chromium, Edge, Brave
 #   dist/extension-firefox/       the same code with Firefox's manifest
 #   dist/gwdoctor-chromium.zip, dist/gwdoctor-firefox.zip   what a store accepts (no "key")
+# With --bench, only target/wasm-bench/: the same module with the benchmark export `benchClassify`
+# (tests/e2e/bench-wasm.js), which the shipped module leaves out.
 # Tools it installs when absent (idempotent): the wasm32 target (rustup), wasm-bindgen-cli at the
 # exact version of Cargo.lock (cached under target/tools/), binaryen's wasm-opt from npm (Debian's
 # binaryen 108 breaks the module: see shared/notes/toolchain.md), also under target/tools/, with
@@ -50,19 +52,31 @@ if [ ! -x "$wasm_opt" ]; then
   npm install --silent --no-audit --no-fund --prefix "$tools/binaryen-$binaryen_version" "binaryen@$binaryen_version"
 fi
 
-say "building gwdoctor-wasm for wasm32 (release, opt-level z)"
-cargo build -p gwdoctor-wasm --target wasm32-unknown-unknown --release --locked \
-  --config 'profile.release.opt-level="z"' --config 'profile.release.panic="abort"'
 cargo_wasm=$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/gwdoctor_wasm.wasm
+# build_wasm OUT_DIR [CARGO_FLAG…]: gwdoctor-wasm for the browser, optimized, into OUT_DIR.
+build_wasm() {
+  local out=$1; shift
+  say "building gwdoctor-wasm for wasm32 (release, opt-level z) $*"
+  cargo build -p gwdoctor-wasm --target wasm32-unknown-unknown --release --locked "$@" \
+    --config 'profile.release.opt-level="z"' --config 'profile.release.panic="abort"'
+  rm -rf "$out"
+  mkdir -p "$out"
+  "$bindgen" --target web --no-typescript --out-dir "$out" "$cargo_wasm"
+  bindgen_size=$(stat -c %s "$out/gwdoctor_wasm_bg.wasm")
+  "$wasm_opt" -Oz --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory \
+    --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue --enable-mutable-globals \
+    "$out/gwdoctor_wasm_bg.wasm" -o "$out/gwdoctor_wasm_bg.opt.wasm"
+  mv "$out/gwdoctor_wasm_bg.opt.wasm" "$out/gwdoctor_wasm_bg.wasm"
+}
 
-rm -rf "$dist/wasm" "$dist/extension-chromium" "$dist/extension-firefox" "$dist"/gwdoctor-*.zip
-mkdir -p "$dist/wasm"
-"$bindgen" --target web --no-typescript --out-dir "$dist/wasm" "$cargo_wasm"
-bindgen_size=$(stat -c %s "$dist/wasm/gwdoctor_wasm_bg.wasm")
-"$wasm_opt" -Oz --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory \
-  --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue --enable-mutable-globals \
-  "$dist/wasm/gwdoctor_wasm_bg.wasm" -o "$dist/wasm/gwdoctor_wasm_bg.opt.wasm"
-mv "$dist/wasm/gwdoctor_wasm_bg.opt.wasm" "$dist/wasm/gwdoctor_wasm_bg.wasm"
+if [ "${1:-}" = --bench ]; then
+  build_wasm "$CARGO_TARGET_DIR/wasm-bench" --features bench
+  say "done: $CARGO_TARGET_DIR/wasm-bench"
+  exit 0
+fi
+
+rm -rf "$dist/extension-chromium" "$dist/extension-firefox" "$dist"/gwdoctor-*.zip
+build_wasm "$dist/wasm"
 
 say "assembling the extensions"
 for flavour in chromium firefox; do

@@ -1,8 +1,10 @@
 //! Compiles every `signatures/*.toml` file (in name order) into static tables of
 //! `signatures::VendorSpec`, so adding a vendor is a data change only and the crate needs no TOML
 //! parser at run time (which keeps the wasm build small). Shape errors (unknown fields, wrong
-//! types, unknown roles/causes/categories) stop the build with the file named; everything else is
-//! validated when the database is compiled, and by `cargo test -p gwdoctor-core --test signatures`.
+//! types, unknown roles/causes/categories) and rules without a provenance (`source`) stop the
+//! build with the file named; everything else is validated when the database is compiled, and by
+//! `cargo test -p gwdoctor-core --test signatures`. `source` is checked here and not embedded:
+//! nothing reads it at run time.
 use std::{env, fmt::Write, fs, path::Path};
 
 use serde::Deserialize;
@@ -32,6 +34,7 @@ struct RuleFile {
     status: Vec<u16>,
     #[serde(default)]
     empty_body: bool,
+    max_body_bytes: Option<usize>,
     weight: Option<f32>,
     cause: Option<String>,
     category: Option<String>,
@@ -39,6 +42,9 @@ struct RuleFile {
     detail: String,
     source: String,
 }
+
+/// How a rule's `source` starts (signatures/README.md).
+const SOURCE_KINDS: &[&str] = &["captured:", "docs:", "public capture:", "code:"];
 
 const ROLES: &[&str] = &[
     "forward-proxy",
@@ -102,21 +108,28 @@ fn option<T>(value: &Option<T>, show: impl Fn(&T) -> String) -> String {
 fn rules(file: &str, rules: &[RuleFile]) -> String {
     let mut out = String::from("&[");
     for r in rules {
+        assert!(
+            SOURCE_KINDS.iter().any(|kind| r.source.starts_with(kind)),
+            "signatures/{file}: rule `{}` has source `{}`: it must start with {}",
+            r.detail,
+            r.source,
+            SOURCE_KINDS.join(", ")
+        );
         write!(
             out,
-            "RuleSpec {{ header: {}, contains: {}, regex: {}, status: &{:?}, empty_body: {}, \
-             weight: {}, cause: {}, category: {}, role: {}, detail: {:?}, source: {:?} }},",
+            "RuleSpec {{ header: {}, contains: {}, regex: {}, status: &{:?}, empty_body: {}, max_body_bytes: {:?}, \
+             weight: {}, cause: {}, category: {}, role: {}, detail: {:?} }},",
             option(&r.header, |s| format!("{s:?}")),
             option(&r.contains, |s| format!("{s:?}")),
             option(&r.regex, |s| format!("{s:?}")),
             r.status,
             r.empty_body,
+            r.max_body_bytes,
             option(&r.weight, |w| format!("{w:?}f32")),
             option(&r.cause, |c| variant(file, "Cause", CAUSES, c)),
             option(&r.category, |c| variant(file, "Category", CATEGORIES, c)),
             option(&r.role, |c| variant(file, "Role", ROLES, c)),
             r.detail,
-            r.source,
         )
         .unwrap();
     }

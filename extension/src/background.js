@@ -21,14 +21,22 @@ const ready = (async () => {
   await init({ module_or_path: api.runtime.getURL('wasm/gwdoctor_wasm_bg.wasm') });
   const { options } = await api.storage.local.get('options');
   const saved = (await api.storage.session.get(STATE_KEY))[STATE_KEY];
-  if (saved) {
-    checklist = core.Checklist.restore(saved);
-    if (options) checklist.configure(options);
-  } else {
-    checklist = new core.Checklist(options ?? core.defaultConfig(), randomSeed());
-  }
+  checklist = saved ? restore(saved, options) : null;
+  checklist ??= new core.Checklist(options ?? core.defaultConfig(), randomSeed());
   armWake();
 })();
+
+/** The machine the worker saved before it was stopped, or null when that state is unreadable. */
+function restore(saved, options) {
+  try {
+    const restored = core.Checklist.restore(saved);
+    if (options) restored.configure(options);
+    return restored;
+  } catch (e) {
+    console.error('gwdoctor: starting afresh, the saved checklist is unreadable:', e);
+    return null;
+  }
+}
 
 // Every event goes through one queue, in order, once the core is loaded.
 let queue = ready;

@@ -1,8 +1,8 @@
-// Benchmark: classify inside the browser (the wasm build in dist/wasm, as the extension and the
-// checker page load it) over the core's corpus, in headless Chromium from apt. Prints the median
+// Benchmark: classify inside the browser (the wasm build of the extension and the checker page,
+// with the benchmark export added: scripts/build-extension.sh --bench) over the core's corpus, in headless Chromium from apt. Prints the median
 // and p99 per page, the way `cargo bench -p gwdoctor-core` prints the native figure; with
 // `--native` it runs that benchmark too and prints both side by side.
-// Run: scripts/build-extension.sh && (cd tests/e2e && npm ci && node bench-wasm.js [--native])
+// Run: scripts/build-extension.sh --bench && (cd tests/e2e && npm ci && node bench-wasm.js [--native])
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -12,9 +12,9 @@ import { chromium } from 'playwright-core';
 import { root, serve } from './lab.js';
 
 const RUNS_PER_PAGE = 2000;
-const wasmDir = join(root, 'dist', 'wasm');
+const wasmDir = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'wasm-bench');
 if (!existsSync(join(wasmDir, 'gwdoctor_wasm_bg.wasm'))) {
-  console.error('build the wasm first: scripts/build-extension.sh');
+  console.error('build the benchmark wasm first: scripts/build-extension.sh --bench');
   process.exit(2);
 }
 

@@ -78,19 +78,3 @@ fn every_file_is_named_after_its_vendor() {
         );
     }
 }
-
-#[test]
-fn every_rule_says_where_it_was_observed() {
-    let db = SignatureDb::embedded();
-    for rule in db.rules() {
-        let source = rule.source.as_str();
-        assert!(
-            ["captured:", "docs:", "public capture:", "code:"]
-                .iter()
-                .any(|prefix| source.starts_with(prefix)),
-            "rule `{}` of {} has source `{source}`: it must start with captured:, docs:, public capture: or code:",
-            rule.detail,
-            db.vendors()[rule.vendor].id
-        );
-    }
-}

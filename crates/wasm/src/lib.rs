@@ -6,6 +6,7 @@
 //! what the badge, panel and popup say. The JavaScript of the extension and of the checker page
 //! only moves data between these functions and browser APIs.
 
+#[cfg(feature = "bench")]
 mod bench;
 mod browser_error;
 mod page;
@@ -22,6 +23,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "bench")]
 pub use bench::{classify_timings, Timings};
 pub use browser_error::network_failure;
 pub use page::PageSnapshot;
@@ -111,6 +113,7 @@ pub fn native_host_name() -> String {
 
 /// Times `classify` inside wasm over raw responses (an array of `Uint8Array`), each page `runs`
 /// times; pages over 10 KB are skipped, as in the native benchmark.
+#[cfg(feature = "bench")]
 #[wasm_bindgen(js_name = benchClassify)]
 pub fn bench_classify(pages: js_sys::Array, runs: u32) -> Result<JsValue, JsError> {
     let performance: web_sys::Performance =
@@ -122,6 +125,17 @@ pub fn bench_classify(pages: js_sys::Array, runs: u32) -> Result<JsValue, JsErro
         .map(|p| js_sys::Uint8Array::new(&p).to_vec())
         .collect();
     to_js(&classify_timings(&raw, runs, || performance.now()))
+}
+
+/// The members of an `ask-native` action that [`Checklist::native_request`] reads.
+#[derive(serde::Deserialize)]
+struct AskNative {
+    #[serde(rename = "type")]
+    kind: String,
+    step: NativeStep,
+    url: String,
+    host: String,
+    timeout_ms: u64,
 }
 
 /// The checklist machine for every tab, with its state kept here between calls. Each method
@@ -368,16 +382,16 @@ impl Checklist {
     /// The native messaging request for an `ask-native` action.
     #[wasm_bindgen(js_name = nativeRequest)]
     pub fn native_request(&mut self, action: JsValue) -> Result<JsValue, JsError> {
-        let Action::AskNative {
+        let AskNative {
+            kind,
             step,
             url,
             host,
             timeout_ms,
-            ..
-        } = from_js(action, "action")?
-        else {
+        } = from_js(action, "action")?;
+        if kind != "ask-native" {
             return Err(JsError::new("action: not an ask-native action"));
-        };
+        }
         self.next_native_id += 1;
         to_js(&native_request(
             step,

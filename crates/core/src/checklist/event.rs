@@ -1,5 +1,7 @@
 //! What goes into the checklist machine (events) and what comes out (actions). Both are plain data
-//! with a `type` tag, so a shell can build and read them as JSON objects.
+//! with a `type` tag, so a shell can build and read them as JSON objects. Outcomes inside events
+//! are externally tagged (`{"answered": {…}}`): internally tagged enums cost the wasm build a
+//! buffering deserializer each, and the saved machine holds outcomes.
 
 use serde::{Deserialize, Serialize};
 
@@ -87,7 +89,7 @@ pub enum Event {
 
 /// What a probe got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum ProbeOutcome {
     /// An HTTP response arrived (after following redirects).
     Answered {
@@ -106,7 +108,7 @@ pub enum ProbeOutcome {
 
 /// What a remote vantage point (a Gateway Doctor checker) said about the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum RemoteOutcome {
     /// It checked the URL itself.
     Answered {
@@ -136,7 +138,7 @@ pub enum NativeStep {
 
 /// What the native host said.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum NativeOutcome {
     /// The host is not installed (or not allowed to talk to this extension).
     Unavailable {

@@ -20,7 +20,7 @@ pub(super) struct Ctx<'a> {
 
 /// The retry step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum RetryStep {
     /// Retrying on the backoff schedule.
     Active,
@@ -44,7 +44,7 @@ pub enum RetryStep {
 
 /// Which limit ended the retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "limit", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum GiveUp {
     /// The number of retries.
     Attempts,
@@ -61,7 +61,7 @@ pub enum GiveUp {
 
 /// The cache-bypass check: a request that skips every cache, to tell a stale copy from a live error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum BypassStep {
     /// No page arrived (network failure), so no cache is involved.
     NotApplicable,
@@ -120,7 +120,7 @@ pub struct Attempt {
 
 /// Where the probe schedule stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum ProbeState {
     /// Nothing scheduled.
     Idle,

@@ -915,7 +915,7 @@ fn the_state_survives_serialization_mid_run() {
 #[test]
 fn events_and_actions_are_tagged_json() {
     let event: Event = serde_json::from_str(
-        r#"{"type":"probe-done","tab":3,"probe":9,"outcome":{"kind":"answered","status":502,"headers":[["Retry-After","5"]]}}"#,
+        r#"{"type":"probe-done","tab":3,"probe":9,"outcome":{"answered":{"status":502,"headers":[["Retry-After","5"]]}}}"#,
     )
     .unwrap();
     assert_eq!(

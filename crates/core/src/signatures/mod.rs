@@ -5,7 +5,13 @@ mod spec;
 
 use std::{collections::HashMap, fmt, sync::OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+// One syntax, two engines: `regex` (fast, large) natively; `regex-lite` (small, slower) where
+// size matters, i.e. the wasm build. Signature patterns keep to regex-lite's syntax (ASCII
+// classes), and the corpus test runs under both (`--no-default-features`).
+#[cfg(feature = "fast-regex")]
+use regex::{Regex, RegexBuilder};
+#[cfg(not(feature = "fast-regex"))]
 use regex_lite::{Regex, RegexBuilder};
 
 use crate::snapshot::Snapshot;
@@ -55,6 +61,7 @@ pub struct Rule {
     regex: Option<Regex>,
     status: Vec<u16>,
     empty_body: bool,
+    max_body_bytes: Option<usize>,
     /// How sure a match makes us, 0..1.
     pub weight: f32,
     /// Failed-hop cause a match proves.
@@ -65,8 +72,6 @@ pub struct Rule {
     pub role: Option<Role>,
     /// The evidence, in plain words.
     pub detail: String,
-    /// Where the signature was observed.
-    pub source: String,
 }
 
 /// A rule that matched a snapshot.
@@ -137,7 +142,17 @@ impl SignatureDb {
         let mut builder = Builder::default();
         for (file, text) in files {
             match toml::from_str::<spec::file::VendorFile>(text) {
-                Ok(parsed) => parsed.with_view(|vendor| builder.add_vendor(file, vendor)),
+                Ok(parsed) => {
+                    for number in parsed.unsourced_rules() {
+                        builder.errors.push(SignatureError {
+                            file: file.to_string(),
+                            message: format!(
+                                "rule {number}: `source` must say where the signature was observed"
+                            ),
+                        });
+                    }
+                    parsed.with_view(|vendor| builder.add_vendor(file, vendor));
+                }
                 Err(e) => builder.errors.push(SignatureError {
                     file: file.to_string(),
                     message: e.to_string(),
@@ -224,6 +239,12 @@ impl Rule {
             return None;
         }
         if self.empty_body && !snapshot.body_is_blank() {
+            return None;
+        }
+        if self
+            .max_body_bytes
+            .is_some_and(|max| snapshot.body.len() > max)
+        {
             return None;
         }
         if self.header.is_some() {
@@ -342,6 +363,7 @@ impl Builder {
         let body_literals = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
             .build(&literals)
             .map_err(|e| {
                 vec![SignatureError {
@@ -364,9 +386,6 @@ fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Ru
     if spec.detail.trim().is_empty() {
         return Err("`detail` must say what the evidence is".into());
     }
-    if spec.source.trim().is_empty() {
-        return Err("`source` must say where the signature was observed".into());
-    }
     let weight = spec.weight.unwrap_or(DEFAULT_WEIGHT);
     if !(0.0..=1.0).contains(&weight) {
         return Err(format!("weight {weight} is outside 0..1"));
@@ -382,8 +401,15 @@ fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Ru
             if spec.header.is_none() {
                 return Err("layer rules need `header`".into());
             }
-            if spec.empty_body || spec.cause.is_some() || spec.category.is_some() {
-                return Err("`empty_body`, `cause` and `category` are for page rules".into());
+            if spec.empty_body
+                || spec.max_body_bytes.is_some()
+                || spec.cause.is_some()
+                || spec.category.is_some()
+            {
+                return Err(
+                    "`empty_body`, `max_body_bytes`, `cause` and `category` are for page rules"
+                        .into(),
+                );
             }
         }
         RuleKind::Page => {
@@ -417,12 +443,12 @@ fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Ru
         regex,
         status: spec.status.to_vec(),
         empty_body: spec.empty_body,
+        max_body_bytes: spec.max_body_bytes,
         weight,
         cause: spec.cause,
         category: spec.category,
         role: spec.role,
         detail: spec.detail.to_string(),
-        source: spec.source.to_string(),
     })
 }
 
@@ -460,6 +486,27 @@ source = "test"
     }
 
     #[test]
+    fn max_body_bytes_keeps_a_rule_to_short_pages() {
+        let stub = r#"
+format = 1
+id = "stub"
+name = "stub"
+role = "waf"
+[[page]]
+contains = "_marker_"
+max_body_bytes = 20
+detail = "a stub page"
+source = "test"
+"#;
+        let db = SignatureDb::from_sources([("stub.toml", stub)]).unwrap();
+        let page = |body: &str| Snapshot::new(503, Headers::new()).with_body(body.as_bytes());
+        assert_eq!(db.scan(&page("<script>_marker_")).len(), 1);
+        assert!(db
+            .scan(&page("<p>a full page</p><script>_marker_"))
+            .is_empty());
+    }
+
+    #[test]
     fn every_problem_is_reported_with_its_file() {
         let bad = r#"
 format = 1
@@ -479,10 +526,12 @@ source = "s"
 [[layer]]
 contains = "x"
 detail = "d"
-source = "s"
+source = " "
 "#;
         let errors = SignatureDb::from_sources([("a.toml", bad), ("b.toml", worse)]).unwrap_err();
-        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(errors.iter().any(|e| e.to_string()
+            == "b.toml: rule 1: `source` must say where the signature was observed"));
         assert!(errors[0].to_string().starts_with("a.toml: vendor id"));
         assert!(errors
             .iter()

@@ -34,6 +34,8 @@ pub struct RuleSpec<'a> {
     pub status: &'a [u16],
     /// Only when the body is blank.
     pub empty_body: bool,
+    /// Only when the body is at most this long.
+    pub max_body_bytes: Option<usize>,
     /// How sure a match makes us.
     pub weight: Option<f32>,
     /// Cause a match proves.
@@ -44,8 +46,6 @@ pub struct RuleSpec<'a> {
     pub role: Option<Role>,
     /// The evidence in plain words.
     pub detail: &'a str,
-    /// Where it was observed.
-    pub source: &'a str,
 }
 
 /// Vendor files as written in TOML, for databases extended at run time.
@@ -83,6 +83,7 @@ pub(super) mod file {
         status: Vec<u16>,
         #[serde(default)]
         empty_body: bool,
+        max_body_bytes: Option<usize>,
         weight: Option<f32>,
         cause: Option<Cause>,
         category: Option<Category>,
@@ -99,17 +100,29 @@ pub(super) mod file {
                 regex: self.regex.as_deref(),
                 status: &self.status,
                 empty_body: self.empty_body,
+                max_body_bytes: self.max_body_bytes,
                 weight: self.weight,
                 cause: self.cause,
                 category: self.category,
                 role: self.role,
                 detail: &self.detail,
-                source: &self.source,
             }
         }
     }
 
     impl VendorFile {
+        /// The numbers (layer rules first, from 1) of rules that do not say where they were
+        /// observed.
+        pub fn unsourced_rules(&self) -> Vec<usize> {
+            self.layer
+                .iter()
+                .chain(&self.page)
+                .enumerate()
+                .filter(|(_, rule)| rule.source.trim().is_empty())
+                .map(|(index, _)| index + 1)
+                .collect()
+        }
+
         /// Calls `f` with a borrowed view of the file.
         pub fn with_view<T>(&self, f: impl FnOnce(&VendorSpec<'_>) -> T) -> T {
             let layer: Vec<RuleSpec<'_>> = self.layer.iter().map(RuleFile::view).collect();
