@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { freePort, here, launchChromium, root, serve, startNginx, tabIdOf, until } from './lab.js';
+import { deadPort, here, launchChromium, root, serve, startNginx, tabIdOf, until } from './lab.js';
 
 const extensionDir = join(root, 'dist', 'extension-chromium');
 const shots = join(here, 'screenshots');
@@ -52,8 +52,8 @@ async function popupShot(tab, name) {
 before(async () => {
   assert.ok(existsSync(join(extensionDir, 'manifest.json')), `build the extension first: scripts/build-extension.sh (${extensionDir})`);
   mkdirSync(shots, { recursive: true });
-  const deadPort = await freePort(); // nothing ever listens here
-  const recoveringPort = await freePort(); // an app starts here a few seconds into the test
+  const refusingPort = await deadPort(); // nothing ever listens here
+  const recoveringPort = await deadPort(); // an app starts here a few seconds into the test
   const app502 = await serve((req, res) => html(res, 502, APP_502));
   let busyAnswers = 0;
   const busy = await serve((req, res) => {
@@ -63,7 +63,7 @@ before(async () => {
   });
   servers.push(app502, busy);
   lab = await startNginx({
-    dead: { upstream: deadPort },
+    dead: { upstream: refusingPort },
     app502: { upstream: app502.address().port },
     recovering: { upstream: recoveringPort },
     busy: { upstream: busy.address().port },
@@ -213,7 +213,7 @@ describe('Gateway Doctor in Chromium', () => {
 
   test('a refused connection (no gateway at all): the network-error path', async () => {
     const page = await browser.context.newPage();
-    const url = `http://127.0.0.1:${await freePort()}/`;
+    const url = `http://127.0.0.1:${await deadPort()}/`;
     await assert.rejects(page.goto(url), /ERR_CONNECTION_REFUSED/);
     const tab = await until('the tab', () => browser.worker.evaluate(
       async (u) => (await chrome.tabs.query({})).find((t) => t.url === u || t.pendingUrl === u)?.id, url,

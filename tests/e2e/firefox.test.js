@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 
-import { freePort, here, root, startNginx, until } from './lab.js';
+import { deadPort, freePort, here, root, startNginx, until } from './lab.js';
 
 const extensionDir = join(root, 'dist', 'extension-firefox');
 let lab;
@@ -49,7 +49,7 @@ function connectBidi(url) {
 
 before(async () => {
   assert.ok(existsSync(join(extensionDir, 'manifest.json')), 'build the extension first: scripts/build-extension.sh');
-  lab = await startNginx({ dead: { upstream: await freePort() } });
+  lab = await startNginx({ dead: { upstream: await deadPort() } });
   const bidiPort = await freePort();
   const home = mkdtempSync(join(tmpdir(), 'gwdoctor-e2e-firefox-'));
   mkdirSync(join(home, '.cache'), { recursive: true });

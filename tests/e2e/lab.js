@@ -25,6 +25,27 @@ export function freePort() {
   });
 }
 
+/**
+ * A port on 127.0.0.1 where nothing listens, for an upstream that is down (or starts later). It is
+ * outside Linux's ephemeral range (32768–60999), so no server started later on port 0 — a
+ * checker, a browser's debugging port — can be given it, as can happen with `freePort`.
+ */
+export async function deadPort() {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await isFree(port)) return port;
+  }
+  throw new Error('no free port in 20000–31999 after 50 tries');
+}
+
+function isFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /** An HTTP server on 127.0.0.1 answering with `handler`; port 0 unless given. */
 export function serve(handler, port = 0) {
   return new Promise((resolve, reject) => {

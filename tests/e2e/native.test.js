@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { freePort, launchChromium, root, startNginx, tabIdOf, until } from './lab.js';
+import { deadPort, launchChromium, root, startNginx, tabIdOf, until } from './lab.js';
 
 const extensionDir = join(root, 'dist', 'extension-chromium');
 const HOST = 'org.gatewaydoctor.gwdoctor';
@@ -20,7 +20,7 @@ let lab;
 before(async () => {
   assert.ok(existsSync(join(extensionDir, 'manifest.json')), 'build the extension first: scripts/build-extension.sh');
   assert.ok(existsSync(hostBinary), `build the host first: cargo build -p gwdoctor (${hostBinary})`);
-  lab = await startNginx({ dead: { upstream: await freePort() } });
+  lab = await startNginx({ dead: { upstream: await deadPort() } });
   browser = await launchChromium({
     extensionDir,
     setup(profile) {

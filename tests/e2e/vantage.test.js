@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { freePort, here, launchChromium, root, startNginx, tabIdOf, until } from './lab.js';
+import { deadPort, here, launchChromium, root, startNginx, tabIdOf, until } from './lab.js';
 
 const extensionDir = join(root, 'dist', 'extension-chromium');
 const hostBinary = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'gwdoctor');
@@ -20,7 +20,7 @@ let checkerUrl;
 before(async () => {
   assert.ok(existsSync(join(extensionDir, 'manifest.json')), 'build the extension first: scripts/build-extension.sh');
   assert.ok(existsSync(hostBinary), `build gwdoctor first: cargo build -p gwdoctor (${hostBinary})`);
-  lab = await startNginx({ dead: { upstream: await freePort() } });
+  lab = await startNginx({ dead: { upstream: await deadPort() } });
   checker = spawn(hostBinary, ['serve', '--listen', '127.0.0.1:0', '--allow-private', '--www', join(root, 'www'), '--wasm', join(root, 'dist', 'wasm')]);
   let output = '';
   checker.stdout.on('data', (d) => { output += d; });

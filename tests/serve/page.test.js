@@ -14,6 +14,8 @@ import { after, before, test } from 'node:test';
 
 import { chromium } from 'playwright-core';
 
+import { deadPort } from '../e2e/lab.js';
+
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const gwdoctor = process.env.GWDOCTOR ?? join(root, 'target', 'debug', 'gwdoctor');
@@ -107,7 +109,7 @@ before(async () => {
   });
   hostileUrl = `http://127.0.0.1:${await listen(hostile)}/`;
   children.push({ kill: () => hostile.close() });
-  nginxUrl = await startNginx(await freePort());
+  nginxUrl = await startNginx(await deadPort());
   const peer = await startChecker(['--name', 'peer-frankfurt', '--allow-private']);
   const config = join(scratch, 'vantage.toml');
   writeFileSync(config, `name = "here-paris"\n[[peers]]\nname = "peer-frankfurt"\nurl = "${peer}"\n`);
