@@ -18,6 +18,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 tools=$CARGO_TARGET_DIR/tools
 dist=$root/dist
 binaryen_version=132.0.0
+# The shipped .wasm may be at most this many bytes gzipped (issue 3: 150 KB); the build fails above.
+wasm_budget_gz=150000
 
 say() { echo "build-extension: $*"; }
 
@@ -119,4 +121,8 @@ wasm=$dist/wasm/gwdoctor_wasm_bg.wasm glue=$dist/wasm/gwdoctor_wasm.js
 say "sizes: cargo $(size "$cargo_wasm") B → wasm-bindgen $bindgen_size B → wasm-opt $(size "$wasm") B" \
     "($(gz "$wasm") B gzipped); JS glue $(size "$glue") B ($(gz "$glue") B gzipped)"
 say "zips: $(size "$dist/gwdoctor-chromium.zip") B chromium, $(size "$dist/gwdoctor-firefox.zip") B firefox"
+if [ "$(gz "$wasm")" -gt "$wasm_budget_gz" ]; then
+  say "FAILED: the wasm is $(gz "$wasm") B gzipped, over the budget of $wasm_budget_gz B"
+  exit 1
+fi
 say "done: $dist/extension-chromium, $dist/extension-firefox, $dist/wasm"

@@ -29,7 +29,7 @@ const ready = (async () => {
 /** The machine the worker saved before it was stopped, or null when that state is unreadable. */
 function restore(saved, options) {
   try {
-    const restored = core.Checklist.restore(saved);
+    const restored = core.Checklist.restore(fromBase64(saved));
     if (options) restored.configure(options);
     return restored;
   } catch (e) {
@@ -50,9 +50,20 @@ function feed(event) {
   return enqueue(async () => {
     const actions = event(checklist, Date.now());
     await perform(actions);
-    await api.storage.session.set({ [STATE_KEY]: checklist.save() });
+    await api.storage.session.set({ [STATE_KEY]: toBase64(checklist.save()) });
     armWake();
   });
+}
+
+// The saved machine is bytes; storage keeps JSON values, so it is stored as base64.
+function toBase64(bytes) {
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text);
+}
+
+function fromBase64(text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
 function randomSeed() {

@@ -37,6 +37,30 @@ function html(res, status, body, headers = {}) {
 const viewOf = (tab) => browser.worker.evaluate((t) => globalThis.gwdoctor.view(t), tab);
 const badgeOf = (tab) => browser.worker.evaluate((t) => chrome.action.getBadgeText({ tabId: t }), tab);
 
+/**
+ * Stops the extension's service worker, as Chromium does when it has idled for 30 s, and returns
+ * once the next one (started by the wake-up alarm) has loaded the core.
+ */
+async function stopServiceWorker(page) {
+  const old = browser.worker;
+  await old.evaluate(() => { globalThis.gwdoctorTestMark = true; });
+  const cdp = await browser.context.newCDPSession(page);
+  const { targetInfos } = await cdp.send('Target.getTargets', { filter: [{ type: 'service_worker' }] });
+  const target = targetInfos.find((t) => t.url.startsWith(`chrome-extension://${browser.extensionId}/`));
+  await cdp.send('Target.closeTarget', { targetId: target.targetId });
+  await cdp.detach();
+  // The next worker may come as a new target or in the old one's place: either way, a fresh
+  // global without the mark, with the core loaded.
+  browser.worker = await until('the next service worker to load the core', async () => {
+    for (const worker of browser.context.serviceWorkers()) {
+      const fresh = await worker.evaluate(async () => !globalThis.gwdoctorTestMark
+        && (await globalThis.gwdoctor?.ready.then(() => true))).catch(() => false);
+      if (fresh) return worker;
+    }
+    return null;
+  }, { timeoutMs: 20000, everyMs: 200 });
+}
+
 /** Opens the popup for a tab (as the toolbar button would for the active tab) and screenshots it. */
 async function popupShot(tab, name) {
   const popup = await browser.context.newPage();
@@ -54,6 +78,7 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   const refusingPort = await deadPort(); // nothing ever listens here
   const recoveringPort = await deadPort(); // an app starts here a few seconds into the test
+  const restartingPort = await deadPort(); // and here, after the service worker was stopped
   const app502 = await serve((req, res) => html(res, 502, APP_502));
   let busyAnswers = 0;
   const busy = await serve((req, res) => {
@@ -66,10 +91,12 @@ before(async () => {
     dead: { upstream: refusingPort },
     app502: { upstream: app502.address().port },
     recovering: { upstream: recoveringPort },
+    restarting: { upstream: restartingPort },
     busy: { upstream: busy.address().port },
     healthy: { healthy: true },
   });
   lab.recoveringPort = recoveringPort;
+  lab.restartingPort = restartingPort;
   browser = await launchChromium({ extensionDir });
 });
 
@@ -177,6 +204,33 @@ describe('Gateway Doctor in Chromium', () => {
     const span = times.at(-2) - times[0];
     assert.ok(probes.length <= 1 + Math.floor(span / MIN_DELAY_MS), `${probes.length} probes in ${span} ms`);
     console.log(`recovering: app back ${cameBack - loaded} ms after the load; ${probes.length} probes; reload ${navigations[1].at - navigations[0].at} ms after the error`);
+    await page.close();
+  });
+
+  test('the service worker is stopped mid-checklist: the next one carries on from the saved state', async () => {
+    const page = await browser.context.newPage();
+    const url = lab.url('restarting', '/cart');
+    await page.goto(url);
+    await page.locator('#gwdoctor-panel .headline').waitFor({ timeout: 15000 });
+    const tab = await tabIdOf(browser.worker, url);
+    const before = await until('a failed probe', async () => {
+      const view = await viewOf(tab);
+      return view?.attempts.length >= 1 && view;
+    }, { timeoutMs: 20000 });
+
+    await stopServiceWorker(page);
+    const after = await viewOf(tab);
+    assert.ok(after, 'the restarted worker knows the tab');
+    assert.equal(after.started_at_ms, before.started_at_ms, 'the same checklist, not a new one');
+    assert.ok(after.attempts.length >= before.attempts.length);
+    assert.deepEqual(after.verdict, before.verdict);
+
+    const app = await serve((req, res) => html(res, 200, WELCOME), lab.restartingPort);
+    servers.push(app);
+    await page.getByText('Welcome back to the shop').waitFor({ timeout: 60000 });
+    await until('the checklist to end', async () => (await viewOf(tab)) === null);
+    const navigations = lab.log('restarting').filter((r) => r.mode === 'navigate');
+    assert.deepEqual(navigations.map((r) => r.status), [502, 200], 'the failed load, then the reload by the restarted worker');
     await page.close();
   });
 

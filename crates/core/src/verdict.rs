@@ -2,6 +2,7 @@
 //!
 //! Fields may be added, never renamed. Enumerations serialize as the kebab-case ids of the contract.
 
+use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
 /// What Gateway Doctor concludes about one response (or one failed attempt to get one).
@@ -157,27 +158,67 @@ impl Category {
 }
 
 /// The product that produced the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Generator {
     /// Vendor id from the signature database, `origin`, or `unknown`.
     pub vendor: String,
     /// The role that product plays in the chain.
     pub role: Role,
     /// The version, when the response shows it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub version: Option<String>,
 }
 
+impl Serialize for Generator {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_product(
+            "Generator",
+            &self.vendor,
+            self.role,
+            &self.version,
+            serializer,
+        )
+    }
+}
+
 /// One layer of the delivery chain seen in the response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Layer {
     /// Vendor id.
     pub vendor: String,
     /// Role of the layer.
     pub role: Role,
     /// The version, when the response shows it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub version: Option<String>,
+}
+
+impl Serialize for Layer {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_product("Layer", &self.vendor, self.role, &self.version, serializer)
+    }
+}
+
+/// `{vendor, role, version}`, as the contract writes it: without `version` when it is unknown.
+/// Compact binary formats (the extension's saved state) cannot skip a field, so there it is
+/// always written.
+fn serialize_product<S: Serializer>(
+    name: &'static str,
+    vendor: &str,
+    role: Role,
+    version: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let omit_version = version.is_none() && serializer.is_human_readable();
+    let mut product = serializer.serialize_struct(name, if omit_version { 2 } else { 3 })?;
+    product.serialize_field("vendor", vendor)?;
+    product.serialize_field("role", &role)?;
+    if omit_version {
+        product.skip_field("version")?;
+    } else {
+        product.serialize_field("version", version)?;
+    }
+    product.end()
 }
 
 /// The hop that failed: `from` could not get a good answer from `to`.

@@ -252,3 +252,31 @@ fn no_response_at_all_is_the_network_path() {
     });
     assert_eq!(dns.advice[0].step, Step::CheckDns);
 }
+
+#[test]
+fn json_names_a_version_only_when_the_response_shows_one() {
+    let v = classify_with(
+        &db(),
+        &snapshot(502, &[("Server", "nginx")], "<hr><center>nginx</center>"),
+    );
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(
+        json["generator"],
+        serde_json::json!({"vendor": "nginx", "role": "reverse-proxy"})
+    );
+    assert_eq!(
+        json["chain"],
+        serde_json::json!([{"vendor": "nginx", "role": "reverse-proxy"}])
+    );
+    let versioned = classify_with(
+        &db(),
+        &snapshot(
+            502,
+            &[("Server", "nginx/1.22.1")],
+            "<hr><center>nginx</center>",
+        ),
+    );
+    let json = serde_json::to_value(&versioned).unwrap();
+    assert_eq!(json["generator"]["version"], "1.22.1");
+    assert_eq!(json["chain"][0]["version"], "1.22.1");
+}

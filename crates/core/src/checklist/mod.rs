@@ -46,8 +46,6 @@ mod view;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 pub use backoff::{ceiling_ms, delay_ms, retry_after_ms, Jitter};
@@ -69,31 +67,33 @@ pub struct Doctor {
     jitter: Jitter,
     sites: SiteLimiter,
     next_probe_id: u64,
-    #[serde(with = "tabs_as_list")]
-    tabs: BTreeMap<TabId, TabChecklist>,
+    tabs: Tabs,
 }
 
-/// The tabs saved as a list (each checklist knows its tab): JSON object keys are strings, and
-/// tab ids are numbers.
-mod tabs_as_list {
-    use std::collections::BTreeMap;
+/// The checklists, one per tab, in the order they started. A list rather than a map: a browser
+/// has a handful of failing tabs at most, and it saves as the plain list it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+struct Tabs(Vec<TabChecklist>);
 
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    use super::{TabChecklist, TabId};
-
-    pub fn serialize<S: Serializer>(
-        tabs: &BTreeMap<TabId, TabChecklist>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(tabs.values())
+impl Tabs {
+    fn get(&self, tab: TabId) -> Option<&TabChecklist> {
+        self.0.iter().find(|c| c.tab == tab)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<BTreeMap<TabId, TabChecklist>, D::Error> {
-        let list = Vec::<TabChecklist>::deserialize(deserializer)?;
-        Ok(list.into_iter().map(|c| (c.tab, c)).collect())
+    fn get_mut(&mut self, tab: TabId) -> Option<&mut TabChecklist> {
+        self.0.iter_mut().find(|c| c.tab == tab)
+    }
+
+    fn remove(&mut self, tab: TabId) -> Option<TabChecklist> {
+        let index = self.0.iter().position(|c| c.tab == tab)?;
+        Some(self.0.remove(index))
+    }
+
+    /// Adds a checklist; the tab must have none (see [`Tabs::remove`]).
+    fn insert(&mut self, checklist: TabChecklist) {
+        debug_assert!(self.get(checklist.tab).is_none());
+        self.0.push(checklist);
     }
 }
 
@@ -106,7 +106,7 @@ impl Doctor {
             jitter: Jitter::new(seed),
             sites: SiteLimiter::default(),
             next_probe_id: 0,
-            tabs: BTreeMap::new(),
+            tabs: Tabs::default(),
         }
     }
 
@@ -117,12 +117,12 @@ impl Doctor {
 
     /// The checklist of a tab, if one runs (or ran and still shows).
     pub fn tab(&self, tab: TabId) -> Option<&TabChecklist> {
-        self.tabs.get(&tab)
+        self.tabs.get(tab)
     }
 
     /// The tabs that have a checklist.
     pub fn tab_ids(&self) -> impl Iterator<Item = TabId> + '_ {
-        self.tabs.keys().copied()
+        self.tabs.0.iter().map(|c| c.tab)
     }
 
     /// Handles one event at `now_ms` (Unix milliseconds) and returns what the shell must do.
@@ -153,7 +153,7 @@ impl Doctor {
                 verdict,
                 headers,
             } => {
-                let mut previous = tabs.remove(&tab);
+                let mut previous = tabs.remove(tab);
                 if let Some(previous) = previous.as_mut() {
                     previous.abort_probe(&mut ctx);
                 }
@@ -170,28 +170,28 @@ impl Doctor {
                     let checklist = TabChecklist::start(
                         tab, url, *verdict, &headers, carried, now_ms, &mut ctx,
                     );
-                    tabs.insert(tab, checklist);
+                    tabs.insert(checklist);
                 }
             }
             Event::PageHealthy { tab, .. } | Event::TabClosed { tab } => {
-                if let Some(mut checklist) = tabs.remove(&tab) {
+                if let Some(mut checklist) = tabs.remove(tab) {
                     checklist.abort_probe(&mut ctx);
                     ctx.actions.push(Action::Render { tab });
                 }
             }
             Event::Navigating { tab, url } => {
                 let our_reload = tabs
-                    .get(&tab)
+                    .get(tab)
                     .is_some_and(|c| c.reloading_since_ms.is_some() && c.url == url);
                 if !our_reload {
-                    if let Some(mut checklist) = tabs.remove(&tab) {
+                    if let Some(mut checklist) = tabs.remove(tab) {
                         checklist.abort_probe(&mut ctx);
                         ctx.actions.push(Action::Render { tab });
                     }
                 }
             }
             Event::Stop { tab } => {
-                if let Some(checklist) = tabs.get_mut(&tab) {
+                if let Some(checklist) = tabs.get_mut(tab) {
                     checklist.stop(&mut ctx);
                 }
             }
@@ -200,7 +200,7 @@ impl Doctor {
                 probe,
                 outcome,
             } => {
-                if let Some(checklist) = tabs.get_mut(&tab) {
+                if let Some(checklist) = tabs.get_mut(tab) {
                     checklist.probe_done(probe, outcome, now_ms, &mut ctx);
                 }
             }
@@ -210,7 +210,7 @@ impl Doctor {
                 outcome,
             } => {
                 if tabs
-                    .get_mut(&tab)
+                    .get_mut(tab)
                     .is_some_and(|c| c.vantage_done(&checker, outcome))
                 {
                     ctx.actions.push(Action::Render { tab });
@@ -218,14 +218,14 @@ impl Doctor {
             }
             Event::NativeDone { tab, step, outcome } => {
                 if tabs
-                    .get_mut(&tab)
+                    .get_mut(tab)
                     .is_some_and(|c| c.native_done(step, outcome))
                 {
                     ctx.actions.push(Action::Render { tab });
                 }
             }
             Event::Tick => {
-                for checklist in tabs.values_mut() {
+                for checklist in &mut tabs.0 {
                     checklist.tick(now_ms, &mut ctx);
                 }
             }
@@ -237,7 +237,8 @@ impl Doctor {
     /// When the shell must send the next [`Event::Tick`]: the earliest due probe or timeout.
     pub fn next_wake_ms(&self) -> Option<u64> {
         self.tabs
-            .values()
+            .0
+            .iter()
             .filter_map(|c| c.next_wake_ms(&self.config))
             .min()
     }
@@ -245,7 +246,7 @@ impl Doctor {
     /// What to show for a tab at `now_ms`; `None` when nothing is wrong with it.
     pub fn view(&self, tab: TabId, now_ms: u64) -> Option<TabView> {
         self.tabs
-            .get(&tab)
+            .get(tab)
             .map(|c| TabView::of(c, &self.config, now_ms))
     }
 }

@@ -1,7 +1,5 @@
 //! Sites: the key the per-site cap counts by (host and port of a URL), and the cap itself.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 /// The site of a URL: its host and port as written (`example.com`, `127.0.0.1:8080`), lowercase.
@@ -41,19 +39,17 @@ pub fn cache_busting(url: &str, token: u64) -> String {
     busted
 }
 
-/// The per-site cap: the start times of recent probes, per site, over all tabs.
+/// The per-site cap: the recent probes over all tabs, as (site, start time), oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteLimiter {
-    probes: BTreeMap<String, Vec<u64>>,
+    probes: Vec<(String, u64)>,
 }
 
 impl SiteLimiter {
     /// Forgets probes older than the window.
     fn prune(&mut self, now_ms: u64, window_ms: u64) {
-        self.probes.retain(|_, times| {
-            times.retain(|&t| t.saturating_add(window_ms) > now_ms);
-            !times.is_empty()
-        });
+        self.probes
+            .retain(|&(_, started)| started.saturating_add(window_ms) > now_ms);
     }
 
     /// `None` when a probe to `site` may start now; otherwise when the window frees a slot.
@@ -65,20 +61,16 @@ impl SiteLimiter {
         window_ms: u64,
     ) -> Option<u64> {
         self.prune(now_ms, window_ms);
-        let times = self.probes.get(site)?;
-        if times.len() < limit as usize {
+        let mut times = self.probes.iter().filter(|(s, _)| s == site);
+        let (_, oldest) = times.next()?;
+        if 1 + times.count() < limit as usize {
             return None;
         }
-        times
-            .first()
-            .map(|&oldest| oldest.saturating_add(window_ms))
+        Some(oldest.saturating_add(window_ms))
     }
 
     /// Records a probe to `site` started at `now_ms`.
     pub fn record(&mut self, site: &str, now_ms: u64) {
-        self.probes
-            .entry(site.to_string())
-            .or_default()
-            .push(now_ms);
+        self.probes.push((site.to_string(), now_ms));
     }
 }

@@ -9,7 +9,7 @@ use super::site::{host_of, site_of};
 use super::tab::{
     Attempt, BypassStep, GiveUp, NativeAsk, ProbeState, RetryStep, TabChecklist, VantageAsk,
 };
-use crate::verdict::{Cause, Role, Verdict};
+use crate::verdict::{Cause, FailedHop, Generator, Layer, Role, Verdict};
 
 /// Whose side the failure is on, as far as the evidence tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,7 +154,13 @@ impl TabView {
             next_probe_in_s,
             can_stop: active,
             badge,
-            chain: chain(&c.verdict, &c.site),
+            chain: chain(
+                c.verdict.error,
+                c.verdict.generator.as_ref(),
+                &c.verdict.chain,
+                c.verdict.failed_hop.as_ref(),
+                &c.site,
+            ),
             steps,
             attempts: c.attempts.clone(),
             started_at_ms: c.started_at_ms,
@@ -474,19 +480,32 @@ fn role_label(role: Role) -> &'static str {
 
 impl ChainView {
     /// The chain of a verdict on the page at `url`, for shells that draw a verdict without a
-    /// checklist (the checker page).
-    pub fn of(verdict: &Verdict, url: &str) -> ChainView {
-        chain(verdict, &site_of(url).unwrap_or_default())
+    /// checklist (the checker page), from the verdict's members that it reads.
+    pub fn of(
+        error: bool,
+        generator: Option<&Generator>,
+        layers: &[Layer],
+        failed_hop: Option<&FailedHop>,
+        url: &str,
+    ) -> ChainView {
+        let site = site_of(url).unwrap_or_default();
+        chain(error, generator, layers, failed_hop, &site)
     }
 }
 
 /// You → each layer of the chain → the app, with the failed hop marked.
-fn chain(verdict: &Verdict, site: &str) -> ChainView {
+fn chain(
+    error: bool,
+    generator: Option<&Generator>,
+    layers: &[Layer],
+    failed_hop: Option<&FailedHop>,
+    site: &str,
+) -> ChainView {
     let you = ChainNode {
         label: "You".into(),
         role: "your browser".into(),
     };
-    let Some(generator) = &verdict.generator else {
+    let Some(generator) = generator else {
         // No response at all: the way from the visitor to the site failed.
         return ChainView {
             nodes: vec![
@@ -496,14 +515,14 @@ fn chain(verdict: &Verdict, site: &str) -> ChainView {
                     role: "the site".into(),
                 },
             ],
-            broken_link: verdict.error.then_some(0),
+            broken_link: error.then_some(0),
             failed_node: None,
             page_from: None,
         };
     };
     let mut nodes = vec![you];
     let mut vendors = vec!["you".to_string()];
-    for layer in &verdict.chain {
+    for layer in layers {
         if layer.role == Role::Origin {
             continue;
         }
@@ -531,7 +550,7 @@ fn chain(verdict: &Verdict, site: &str) -> ChainView {
         "origin" => Some(app),
         vendor => position(vendor),
     };
-    let (broken_link, failed_node) = match &verdict.failed_hop {
+    let (broken_link, failed_node) = match failed_hop {
         Some(hop) if generator.vendor == "origin" || hop.cause == Cause::AppError => {
             (None, Some(app))
         }

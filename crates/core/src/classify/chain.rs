@@ -37,8 +37,15 @@ pub(super) fn build(db: &SignatureDb, matches: &[RuleMatch], error: bool) -> Vec
             }
         }
     }
-    layers.sort_by_key(|(role, position, _)| (*role, *position));
-    layers.into_iter().map(|(_, _, layer)| layer).collect()
+    // A handful of layers: each goes after those that sort before it or equal (stable), which
+    // spares the wasm build a general sort.
+    let mut ordered: Vec<(Role, usize, Layer)> = Vec::with_capacity(layers.len());
+    for entry in layers {
+        let at =
+            ordered.partition_point(|(role, position, _)| (*role, *position) <= (entry.0, entry.1));
+        ordered.insert(at, entry);
+    }
+    ordered.into_iter().map(|(_, _, layer)| layer).collect()
 }
 
 /// Whether the response says it came from a cache (`Age` > 0, or a cache status header saying

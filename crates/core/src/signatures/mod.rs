@@ -1,11 +1,11 @@
 //! The signature database: vendor files (`crates/core/signatures/*.toml`, format documented in
 //! the README there) loaded, validated and compiled once into matchers.
 
+mod literals;
 mod spec;
 
 use std::{collections::HashMap, fmt, sync::OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 // One syntax, two engines: `regex` (fast, large) natively; `regex-lite` (small, slower) where
 // size matters, i.e. the wasm build. Signature patterns keep to regex-lite's syntax (ASCII
 // classes), and the corpus test runs under both (`--no-default-features`).
@@ -16,6 +16,7 @@ use regex_lite::{Regex, RegexBuilder};
 
 use crate::snapshot::Snapshot;
 use crate::verdict::{Category, Cause, Role};
+use literals::LiteralSet;
 
 pub use spec::{RuleSpec, VendorSpec};
 
@@ -108,8 +109,8 @@ pub struct SignatureDb {
     vendors: Vec<Vendor>,
     rules: Vec<Rule>,
     header_rules: HashMap<String, Vec<usize>>,
-    body_literals: AhoCorasick,
-    /// Rules per Aho-Corasick pattern id.
+    body_literals: LiteralSet,
+    /// Rules per literal of `body_literals`.
     body_literal_rules: Vec<Vec<usize>>,
     empty_body_rules: Vec<usize>,
 }
@@ -202,23 +203,20 @@ impl SignatureDb {
                 }
             }
         }
-        let mut hit = vec![false; self.body_literal_rules.len()];
-        for m in self.body_literals.find_overlapping_iter(&snapshot.body) {
-            hit[m.pattern().as_usize()] = true;
+        let mut candidate = vec![false; self.rules.len()];
+        let literals_found = self.body_literals.found(&snapshot.body);
+        for (literal, _) in literals_found.iter().enumerate().filter(|(_, &f)| f) {
+            for &rule in &self.body_literal_rules[literal] {
+                candidate[rule] = true;
+            }
         }
-        let mut body_rules: Vec<usize> = hit
-            .iter()
-            .enumerate()
-            .filter(|(_, &h)| h)
-            .flat_map(|(pattern, _)| self.body_literal_rules[pattern].iter().copied())
-            .collect();
         if snapshot.body_is_blank() {
-            body_rules.extend(&self.empty_body_rules);
+            for &rule in &self.empty_body_rules {
+                candidate[rule] = true;
+            }
         }
-        body_rules.sort_unstable();
-        body_rules.dedup();
         let body = String::from_utf8_lossy(&snapshot.body);
-        for rule in body_rules {
+        for (rule, _) in candidate.iter().enumerate().filter(|(_, &c)| c) {
             if let Some(version) = self.rules[rule].matches(&body, snapshot) {
                 found.push(RuleMatch {
                     rule,
@@ -360,22 +358,11 @@ impl Builder {
                 }
             }
         }
-        let body_literals = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-            .build(&literals)
-            .map_err(|e| {
-                vec![SignatureError {
-                    file: "(all)".into(),
-                    message: format!("body literals do not compile: {e}"),
-                }]
-            })?;
         Ok(SignatureDb {
             vendors: self.vendors,
             rules: self.rules,
             header_rules,
-            body_literals,
+            body_literals: LiteralSet::new(&literals),
             body_literal_rules,
             empty_body_rules,
         })
@@ -388,7 +375,7 @@ fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Ru
     }
     let weight = spec.weight.unwrap_or(DEFAULT_WEIGHT);
     if !(0.0..=1.0).contains(&weight) {
-        return Err(format!("weight {weight} is outside 0..1"));
+        return Err("`weight` must be between 0 and 1".into());
     }
     if spec.contains == Some("") {
         return Err("`contains` must not be empty".into());
