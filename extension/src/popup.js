@@ -63,8 +63,10 @@ function render(tab, view) {
     ]))),
     el('h2', { text: 'Evidence' }),
     el('ul', { class: 'evidence' }, verdict.evidence.map((e) => el('li', {}, [el('code', { text: e.source }), ` ${e.detail}`]))),
-    el('h2', { text: 'What you can do' }),
-    el('ol', { class: 'advice' }, verdict.advice.map((a) => el('li', {}, [el('b', { text: a.step }), ` — ${a.why}`]))),
+    ...(view.advice.length ? [
+      el('h2', { text: 'What you can do' }),
+      el('ol', { class: 'advice' }, view.advice.map((a) => el('li', {}, [el('b', { text: a.step }), ` — ${a.why}`]))),
+    ] : []),
     el('footer', {}, [el('span', { text: view.url }), el('a', { href: 'options.html', target: '_blank', text: 'Options' })]),
   );
 }

@@ -413,6 +413,39 @@ async fn each_client_is_rate_limited() {
     assert_eq!(page.status(), 200);
 }
 
+/// The status of a check of `url` sent with `X-Forwarded-For: forwarded_for`.
+async fn status_forwarded_for(url: &str, forwarded_for: &str) -> u16 {
+    client()
+        .get(url)
+        .header("x-forwarded-for", forwarded_for)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let args = ["--rate-limit", "1", "--rate-burst", "1"];
+    let proxied = Server::start(&[&args[..], &["--trusted-proxy", "127.0.0.0/8"]].concat());
+    let url = proxied.check_url("ftp://x/");
+    assert_eq!(status_forwarded_for(&url, "192.0.2.1").await, 400);
+    assert_eq!(status_forwarded_for(&url, "192.0.2.1").await, 429);
+    assert_eq!(status_forwarded_for(&url, "192.0.2.2").await, 400);
+    // A forged entry left of the proxy's does not buy a fresh bucket.
+    assert_eq!(
+        status_forwarded_for(&url, "203.0.113.5, 192.0.2.2").await,
+        429
+    );
+
+    // Without --trusted-proxy the header is the client's own words, and ignored.
+    let direct = Server::start(&args);
+    let url = direct.check_url("ftp://x/");
+    assert_eq!(status_forwarded_for(&url, "192.0.2.1").await, 400);
+    assert_eq!(status_forwarded_for(&url, "192.0.2.2").await, 429);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_checks_of_one_url_cost_one_upstream_request() {
     let upstream = Upstream::start(
@@ -607,6 +640,7 @@ fn bad_settings_are_refused_with_a_message() {
             dir.path().join("missing.toml").display().to_string(),
         ],
         vec!["--allow".to_string(), "10.0.0.0/40".to_string()],
+        vec!["--trusted-proxy".to_string(), "proxy.local".to_string()],
         vec!["--timeout".to_string(), "0".to_string()],
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_gwdoctor"))

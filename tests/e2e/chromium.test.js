@@ -136,6 +136,8 @@ describe('Gateway Doctor in Chromium', () => {
     assert.match(popup, /got 502 too: the error is live/);
     assert.match(popup, /No vantage point is configured/);
     assert.match(popup, /native host is not installed/);
+    assert.doesNotMatch(popup, /clear within minutes: retry/, 'the checklist retries: not also a to-do for the visitor');
+    assert.match(popup, /What you can do[\s\S]*another vantage point should confirm/i);
 
     // Stop: no request after it.
     await panel.locator('button.stop').click();

@@ -58,6 +58,10 @@ pub struct Args {
     /// Checks per minute per client (IPv4 address, IPv6 /64); 0 turns the limit off.
     #[arg(long, default_value_t = 20, value_name = "N")]
     rate_limit: u32,
+    /// A reverse proxy in front of this checker (repeatable), e.g. 127.0.0.1: requests from it are
+    /// rate-limited by the client address it puts in `X-Forwarded-For`, not as one client.
+    #[arg(long = "trusted-proxy", value_name = "NETWORK")]
+    trusted_proxies: Vec<Cidr>,
     /// Checks a client may make in a burst before the per-minute rate applies.
     #[arg(long, default_value_t = 10, value_name = "N")]
     rate_burst: u32,
@@ -147,7 +151,11 @@ async fn serve(
         ),
         vantage: Vantage::new(vantage.peers.clone(), vantage.peer_timeout, limits.ttl)?,
     });
-    let limiter = ClientLimiter::new(args.rate_limit, args.rate_burst);
+    let limiter = ClientLimiter::new(
+        args.rate_limit,
+        args.rate_burst,
+        args.trusted_proxies.clone(),
+    );
     if let Some(limiter) = limiter.clone() {
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(60));

@@ -1,5 +1,5 @@
 use super::*;
-use crate::verdict::{Cause, Verdict};
+use crate::verdict::{Cause, Step, Verdict};
 use crate::{classify, classify_network_failure, parse_response, NetworkFailure, NetworkStage};
 
 const URL: &str = "http://127.0.0.1:8080/page?x=1";
@@ -1050,4 +1050,36 @@ fn site_keys_and_cache_busting_urls() {
         cache_busting("http://a/p?q=1", 1),
         "http://a/p?q=1&_gwd=0000000000000001"
     );
+}
+
+#[test]
+fn the_view_advises_only_what_the_checklist_does_not_do_itself() {
+    let steps = |view: &TabView| view.advice.iter().map(|a| a.step).collect::<Vec<_>>();
+    let verdict = nginx_502();
+    assert!(verdict.advice.iter().any(|a| a.step == Step::Retry));
+    assert!(verdict
+        .advice
+        .iter()
+        .any(|a| a.step == Step::CheckElsewhere));
+
+    let mut doctor = Doctor::new(test_config(), 21);
+    doctor.handle(failed(1, verdict.clone(), &[]), T0);
+    let retrying = steps(&doctor.view(1, T0).unwrap());
+    assert!(!retrying.contains(&Step::Retry), "{retrying:?}");
+    assert!(
+        retrying.contains(&Step::CheckElsewhere),
+        "no vantage point: the visitor's to do"
+    );
+    doctor.handle(Event::Stop { tab: 1 }, T0 + 1);
+    assert!(steps(&doctor.view(1, T0 + 2).unwrap()).contains(&Step::Retry));
+
+    let with_checker = Config {
+        vantage_points: vec!["https://a.example".into()],
+        ..test_config()
+    }
+    .validate()
+    .unwrap();
+    let mut doctor = Doctor::new(with_checker, 22);
+    doctor.handle(failed(2, verdict, &[]), T0);
+    assert!(!steps(&doctor.view(2, T0).unwrap()).contains(&Step::CheckElsewhere));
 }

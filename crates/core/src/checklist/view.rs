@@ -9,7 +9,7 @@ use super::site::{host_of, site_of};
 use super::tab::{
     Attempt, BypassStep, GiveUp, NativeAsk, ProbeState, RetryStep, TabChecklist, VantageAsk,
 };
-use crate::verdict::{Cause, FailedHop, Generator, Layer, Role, Verdict};
+use crate::verdict::{Advice, Cause, FailedHop, Generator, Layer, Role, Step, Verdict};
 
 /// Whose side the failure is on, as far as the evidence tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +110,10 @@ pub struct TabView {
     pub chain: ChainView,
     /// The checklist steps.
     pub steps: Vec<StepView>,
+    /// What the visitor can do: the verdict's advice less the steps the checklist takes itself
+    /// (retrying while it retries, the cache-bypass check, asking the configured vantage points),
+    /// so the two never disagree (the verdict's "retry after 10 s" beside "trying again in 1 s").
+    pub advice: Vec<Advice>,
     /// Every probe sent, with times (Unix ms).
     pub attempts: Vec<Attempt>,
     /// When the checklist started (Unix ms).
@@ -163,6 +167,7 @@ impl TabView {
             ),
             steps,
             attempts: c.attempts.clone(),
+            advice: advice_left(c),
             started_at_ms: c.started_at_ms,
         }
     }
@@ -491,6 +496,24 @@ impl ChainView {
         let site = site_of(url).unwrap_or_default();
         chain(error, generator, layers, failed_hop, &site)
     }
+}
+
+/// The verdict's advice without the steps `c` takes itself.
+fn advice_left(c: &TabChecklist) -> Vec<Advice> {
+    let retrying = c.retry == RetryStep::Active || matches!(c.retry, RetryStep::Recovered { .. });
+    let bypassing = !matches!(c.bypass, BypassStep::NotApplicable | BypassStep::Stopped);
+    let asking_elsewhere = c.vantage.as_ref().is_some_and(|asks| !asks.is_empty());
+    c.verdict
+        .advice
+        .iter()
+        .filter(|a| match a.step {
+            Step::Retry => !retrying,
+            Step::BypassCache => !bypassing,
+            Step::CheckElsewhere => !asking_elsewhere,
+            _ => true,
+        })
+        .cloned()
+        .collect()
 }
 
 /// You → each layer of the chain → the app, with the failed hop marked.
