@@ -104,7 +104,7 @@ pub fn chain_view(verdict: JsValue, url: &str) -> Result<JsValue, JsError> {
         facts.generator.as_ref(),
         &facts.chain,
         facts.failed_hop.as_ref(),
-        url,
+        &site_of(url).unwrap_or_default(),
     ))
 }
 

@@ -158,7 +158,7 @@ impl TabView {
             next_probe_in_s,
             can_stop: active,
             badge,
-            chain: chain(
+            chain: ChainView::of(
                 c.verdict.error,
                 c.verdict.generator.as_ref(),
                 &c.verdict.chain,
@@ -483,21 +483,6 @@ fn role_label(role: Role) -> &'static str {
     }
 }
 
-impl ChainView {
-    /// The chain of a verdict on the page at `url`, for shells that draw a verdict without a
-    /// checklist (the checker page), from the verdict's members that it reads.
-    pub fn of(
-        error: bool,
-        generator: Option<&Generator>,
-        layers: &[Layer],
-        failed_hop: Option<&FailedHop>,
-        url: &str,
-    ) -> ChainView {
-        let site = site_of(url).unwrap_or_default();
-        chain(error, generator, layers, failed_hop, &site)
-    }
-}
-
 /// The verdict's advice without the steps `c` takes itself.
 fn advice_left(c: &TabChecklist) -> Vec<Advice> {
     let retrying = c.retry == RetryStep::Active || matches!(c.retry, RetryStep::Recovered { .. });
@@ -516,74 +501,78 @@ fn advice_left(c: &TabChecklist) -> Vec<Advice> {
         .collect()
 }
 
-/// You → each layer of the chain → the app, with the failed hop marked.
-fn chain(
-    error: bool,
-    generator: Option<&Generator>,
-    layers: &[Layer],
-    failed_hop: Option<&FailedHop>,
-    site: &str,
-) -> ChainView {
-    let you = ChainNode {
-        label: "You".into(),
-        role: "your browser".into(),
-    };
-    let Some(generator) = generator else {
-        // No response at all: the way from the visitor to the site failed.
-        return ChainView {
-            nodes: vec![
-                you,
-                ChainNode {
-                    label: host_of(site).to_string(),
-                    role: "the site".into(),
-                },
-            ],
-            broken_link: error.then_some(0),
-            failed_node: None,
-            page_from: None,
+impl ChainView {
+    /// You → each layer of the chain → the app, with the failed hop marked: from the members of
+    /// a verdict it reads (so a shell holding a verdict as JSON need not read the rest), for the
+    /// page's site (as [`site_of`] gives it).
+    pub fn of(
+        error: bool,
+        generator: Option<&Generator>,
+        layers: &[Layer],
+        failed_hop: Option<&FailedHop>,
+        site: &str,
+    ) -> ChainView {
+        let you = ChainNode {
+            label: "You".into(),
+            role: "your browser".into(),
         };
-    };
-    let mut nodes = vec![you];
-    let mut vendors = vec!["you".to_string()];
-    for layer in layers {
-        if layer.role == Role::Origin {
-            continue;
+        let Some(generator) = generator else {
+            // No response at all: the way from the visitor to the site failed.
+            return ChainView {
+                nodes: vec![
+                    you,
+                    ChainNode {
+                        label: host_of(site).to_string(),
+                        role: "the site".into(),
+                    },
+                ],
+                broken_link: error.then_some(0),
+                failed_node: None,
+                page_from: None,
+            };
+        };
+        let mut nodes = vec![you];
+        let mut vendors = vec!["you".to_string()];
+        for layer in layers {
+            if layer.role == Role::Origin {
+                continue;
+            }
+            nodes.push(ChainNode {
+                label: layer.vendor.clone(),
+                role: role_label(layer.role).into(),
+            });
+            vendors.push(layer.vendor.clone());
+        }
+        let is_gateway = generator.vendor != "origin" && generator.vendor != "unknown";
+        if is_gateway && !vendors.contains(&generator.vendor) {
+            nodes.push(ChainNode {
+                label: generator.vendor.clone(),
+                role: role_label(generator.role).into(),
+            });
+            vendors.push(generator.vendor.clone());
         }
         nodes.push(ChainNode {
-            label: layer.vendor.clone(),
-            role: role_label(layer.role).into(),
+            label: "app".into(),
+            role: "the site's application".into(),
         });
-        vendors.push(layer.vendor.clone());
-    }
-    let is_gateway = generator.vendor != "origin" && generator.vendor != "unknown";
-    if is_gateway && !vendors.contains(&generator.vendor) {
-        nodes.push(ChainNode {
-            label: generator.vendor.clone(),
-            role: role_label(generator.role).into(),
-        });
-        vendors.push(generator.vendor.clone());
-    }
-    nodes.push(ChainNode {
-        label: "app".into(),
-        role: "the site's application".into(),
-    });
-    let app = nodes.len() - 1;
-    let position = |vendor: &str| vendors.iter().position(|v| v == vendor);
-    let page_from = match generator.vendor.as_str() {
-        "origin" => Some(app),
-        vendor => position(vendor),
-    };
-    let (broken_link, failed_node) = match failed_hop {
-        Some(hop) if generator.vendor == "origin" || hop.cause == Cause::AppError => {
-            (None, Some(app))
+        let app = nodes.len() - 1;
+        let position = |vendor: &str| vendors.iter().position(|v| v == vendor);
+        let page_from = match generator.vendor.as_str() {
+            "origin" => Some(app),
+            vendor => position(vendor),
+        };
+        let (broken_link, failed_node) = match failed_hop {
+            Some(hop) if generator.vendor == "origin" || hop.cause == Cause::AppError => {
+                (None, Some(app))
+            }
+            Some(hop) => (position(&hop.from).filter(|&i| i < app), None),
+            None => (None, None),
+        };
+        ChainView {
+            nodes,
+            broken_link,
+            failed_node,
+            page_from,
         }
-        Some(hop) => (position(&hop.from).filter(|&i| i < app), None),
-        None => (None, None),
-    };
-    ChainView {
-        nodes,
-        broken_link,
-        failed_node,
-        page_from,
     }
 }
