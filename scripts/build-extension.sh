@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything the browser needs, installing what is missing first:
-#   dist/wasm/                    the core for the browser (wasm-bindgen --target web + optimized .wasm),
+#   dist/wasm/                    the core for the browser (wasm-bindgen --target web + optimized .wasm,
+#                                 and signatures.bin, the packed signature database it loads),
 #                                 also what www/ loads
 #   dist/extension-chromium/      the unpacked MV3 extension for Chrome, Chromium, Edge, Brave
 #   dist/extension-firefox/       the same code with Firefox's manifest
@@ -59,11 +60,24 @@ cargo_wasm=$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/gwdoctor_wasm.wasm
 build_wasm() {
   local out=$1; shift
   say "building gwdoctor-wasm for wasm32 (release, opt-level z) $*"
-  cargo build -p gwdoctor-wasm --target wasm32-unknown-unknown --release --locked "$@" \
-    --config 'profile.release.opt-level="z"' --config 'profile.release.panic="abort"'
+  local messages
+  messages=$(cargo build -p gwdoctor-wasm --target wasm32-unknown-unknown --release --locked "$@" \
+    --config 'profile.release.opt-level="z"' --config 'profile.release.panic="abort"' \
+    --message-format=json-render-diagnostics)
   rm -rf "$out"
   mkdir -p "$out"
   "$bindgen" --target web --no-typescript --out-dir "$out" "$cargo_wasm"
+  # The signature database, packed by the core's build script, ships beside the module
+  # (loadSignatures): the module's size does not grow with the signatures.
+  python3 -c '
+import json, shutil, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "build-script-executed" and "gwdoctor-core" in m["package_id"]:
+        shutil.copyfile(m["out_dir"] + "/signatures.postcard", sys.argv[1]); break
+else:
+    sys.exit("build-extension: the core build script did not report its output folder")
+' "$out/signatures.bin" <<<"$messages"
   bindgen_size=$(stat -c %s "$out/gwdoctor_wasm_bg.wasm")
   "$wasm_opt" -Oz --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory \
     --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue --enable-mutable-globals \
@@ -85,7 +99,7 @@ for flavour in chromium firefox; do
   out=$dist/extension-$flavour
   mkdir -p "$out/wasm"
   cp -r extension/src/. "$out/"
-  cp "$dist/wasm/gwdoctor_wasm.js" "$dist/wasm/gwdoctor_wasm_bg.wasm" "$out/wasm/"
+  cp "$dist/wasm/gwdoctor_wasm.js" "$dist/wasm/gwdoctor_wasm_bg.wasm" "$dist/wasm/signatures.bin" "$out/wasm/"
 done
 cp extension/manifest.json "$dist/extension-chromium/manifest.json"
 # Firefox: the same manifest without Chromium's "key", with event-page background scripts and its id.

@@ -19,6 +19,9 @@ let ticker = null;
 
 const ready = (async () => {
   await init({ module_or_path: api.runtime.getURL('wasm/gwdoctor_wasm_bg.wasm') });
+  // The signature database ships beside the module, not inside it.
+  const signatures = await fetch(api.runtime.getURL('wasm/signatures.bin'));
+  core.loadSignatures(new Uint8Array(await signatures.arrayBuffer()));
   const { options } = await api.storage.local.get('options');
   const saved = (await api.storage.session.get(STATE_KEY))[STATE_KEY];
   checklist = saved ? restore(saved, options) : null;
@@ -220,9 +223,11 @@ function forget(tab, since = Infinity) {
 const sameDocument = (a, b) => a.split('#')[0] === b.split('#')[0];
 
 /**
- * Classifies the tab's page once status, headers and markup are all there; after MARKUP_WAIT_MS
- * with what there is (no content script runs on some pages; after a worker restart only the
- * markup and the page's own status are left). Markup arriving later still refines the verdict.
+ * Classifies the tab's page: from the status and headers as soon as they arrive (no content
+ * script runs on some pages, e.g. the browser's own page for an empty error body), again with
+ * the markup once the content script sends it. Markup not there after MARKUP_WAIT_MS is asked
+ * for (its message may have been lost); after a worker restart only the markup and the page's
+ * own status may be left.
  */
 async function settle(tab, waited = false) {
   const page = pages.get(tab);
@@ -230,6 +235,10 @@ async function settle(tab, waited = false) {
   let complete = page.response && page.markup && sameDocument(page.response.url, page.markup.url);
   if (!complete && !waited) {
     page.timer ??= setTimeout(() => settle(tab, true), MARKUP_WAIT_MS);
+    if (page.response && !page.classified) {
+      page.classified = 'partly';
+      feed((c, now) => c.pageResponse(tab, { ...page.response, body: '' }, now));
+    }
     return;
   }
   clearTimeout(page.timer);
@@ -285,6 +294,16 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   }
 });
 
+// Chromium clears a tab's badge when a navigation commits, which for an error page without a
+// body (the browser's own error page) comes after the verdict from the headers: draw it again.
+api.tabs.onUpdated.addListener((tab, change) => {
+  if (change.status === 'loading' || change.status === 'complete') {
+    enqueue(async () => {
+      if (checklist.tabs().includes(tab)) await render(tab);
+    });
+  }
+});
+
 api.tabs.onRemoved.addListener((tab) => {
   forget(tab);
   feed((c, now) => c.tabClosed(tab, now));
@@ -305,4 +324,6 @@ globalThis.gwdoctor = {
   ready,
   view: (tab) => queue.then(() => checklist.view(tab, Date.now())),
   tabs: () => queue.then(() => checklist.tabs()),
+  // What the tab's page was last classified with: 'partly' (status and headers), 'markup'.
+  classifiedWith: (tab) => queue.then(() => pages.get(tab)?.classified ?? null),
 };

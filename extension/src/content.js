@@ -10,8 +10,12 @@
   let host = null;
   let dismissed = false;
 
+  // XHTML elements whatever the document: in an XML document (an error page that starts with
+  // `<?xml` and has no Content-Type), createElement makes elements of no namespace, which
+  // cannot take a shadow root and are not styled.
+  const XHTML = 'http://www.w3.org/1999/xhtml';
   function element(tag, attrs = {}, children = []) {
-    const node = document.createElement(tag);
+    const node = document.createElementNS(XHTML, tag);
     for (const [key, value] of Object.entries(attrs)) {
       if (key === 'text') node.textContent = value;
       else node.setAttribute(key, value);

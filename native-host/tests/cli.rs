@@ -181,3 +181,48 @@ fn check_classifies_a_live_response_with_timings() {
     assert!(v["probe"]["timings"]["first_byte_ms"].is_number());
     assert_eq!(v["probe"]["address"], format!("127.0.0.1:{port}"));
 }
+
+#[test]
+fn classify_several_files_prints_one_json_line_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let (nginx, healthy, junk) = (
+        dir.path().join("nginx.http"),
+        dir.path().join("healthy.http"),
+        dir.path().join("junk.http"),
+    );
+    std::fs::write(&nginx, NGINX_502).unwrap();
+    std::fs::write(&healthy, "HTTP/1.1 200 OK\r\n\r\nhello").unwrap();
+    std::fs::write(&junk, "not a response").unwrap();
+    let out = gwdoctor()
+        .arg("classify")
+        .args([&healthy, &nginx])
+        .arg("--json")
+        .assert()
+        .code(1);
+    let lines: Vec<Value> = String::from_utf8(out.get_output().stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["error"], false);
+    assert_eq!(lines[1]["generator"]["vendor"], "nginx");
+    // One bad file among several: reported, the others still classified, exit 3.
+    let out = gwdoctor()
+        .arg("classify")
+        .args([&junk, &nginx])
+        .arg("--json")
+        .assert()
+        .code(3);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(stdout.lines().next(), Some("null"));
+    assert!(stdout.lines().nth(1).unwrap().contains("\"nginx\""));
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("junk.http"));
+    // --url names one response only.
+    gwdoctor()
+        .arg("classify")
+        .args([&healthy, &nginx])
+        .args(["--url", "http://x/"])
+        .assert()
+        .code(2);
+}

@@ -27,9 +27,10 @@ const corpus = readdirSync(corpusDir, { withFileTypes: true })
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>wasm bench</title>
 <script type="module">
-  import init, { benchClassify, classifyRaw } from './wasm/gwdoctor_wasm.js';
+  import init, { benchClassify, classifyRaw, loadSignatures } from './wasm/gwdoctor_wasm.js';
   window.bench = async (runs) => {
     await init({ module_or_path: './wasm/gwdoctor_wasm_bg.wasm' });
+    loadSignatures(new Uint8Array(await (await fetch('./wasm/signatures.bin')).arrayBuffer()));
     const pages = (await (await fetch('./corpus')).json())
       .map((b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
     const inside = benchClassify(pages, runs);

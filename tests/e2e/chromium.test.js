@@ -86,7 +86,11 @@ before(async () => {
     if (busyAnswers <= 3) html(res, 503, '<html><body><h1>Busy, come back soon</h1></body></html>', { 'retry-after': String(RETRY_AFTER_S) });
     else html(res, 200, WELCOME);
   });
-  servers.push(app502, busy);
+  const xml = await serve((req, res) => {
+    res.writeHead(502); // no Content-Type: the browser sniffs the body
+    res.end('<?xml version="1.0" encoding="UTF-8"?>\n<error><code>502</code><message>upstream failed</message></error>\n');
+  });
+  servers.push(app502, busy, xml);
   lab = await startNginx({
     dead: { upstream: refusingPort },
     app502: { upstream: app502.address().port },
@@ -97,6 +101,7 @@ before(async () => {
   });
   lab.recoveringPort = recoveringPort;
   lab.restartingPort = restartingPort;
+  lab.xmlPort = xml.address().port;
   browser = await launchChromium({ extensionDir });
 });
 
@@ -249,6 +254,20 @@ describe('Gateway Doctor in Chromium', () => {
       assert.ok(gap >= RETRY_AFTER_S * 1000, `request ${i} came ${gap} ms after a Retry-After: ${RETRY_AFTER_S}`);
     }
     console.log(`retry-after: gaps ${[1, 2, 3].map((i) => log[i].at - log[i - 1].at).join(', ')} ms`);
+    await page.close();
+  });
+
+  test('an error page the browser reads as XML gets the panel too', async () => {
+    const page = await browser.context.newPage();
+    // No Content-Type and a body that starts with `<?xml`: Chromium makes an XML document of it.
+    const url = `http://127.0.0.1:${lab.xmlPort}/`;
+    await page.goto(url);
+    assert.equal(await page.evaluate(() => document.constructor.name), 'XMLDocument');
+    const headline = await until('the panel in the XML document', () => page.evaluate(
+      () => document.getElementById('gwdoctor-panel')?.shadowRoot?.querySelector('.headline')?.textContent,
+    ), { timeoutMs: 15000 });
+    assert.match(headline, /./);
+    await page.screenshot({ path: join(shots, 'panel-xml-document.png') });
     await page.close();
   });
 

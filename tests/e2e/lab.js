@@ -139,6 +139,8 @@ export async function launchChromium({ extensionDir, userDataDir, setup } = {}) 
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-default-apps',
+      // No name resolves but loopback's: nothing a test page names can be reached.
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
       `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`,
     ],
   });

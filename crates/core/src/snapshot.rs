@@ -142,6 +142,59 @@ impl Snapshot {
     pub fn body_is_blank(&self) -> bool {
         self.body.iter().all(u8::is_ascii_whitespace)
     }
+
+    /// The body as the server sent it, as far as signatures care: when a browser extension
+    /// handed over the page a browser generates around a plain-text or JSON body (Chromium's
+    /// and Firefox's text viewer, `<html><head>…</head><body><pre …>TEXT</pre></body></html>`),
+    /// the text inside it again, so rules written for the raw body match both.
+    pub fn page_text(&self) -> std::borrow::Cow<'_, [u8]> {
+        match text_viewer_content(&self.body) {
+            Some(text) => std::borrow::Cow::Owned(unescape_text(text)),
+            None => std::borrow::Cow::Borrowed(&self.body),
+        }
+    }
+}
+
+/// The escaped text of a browser's plain-text viewer page, if `body` is one. Chromium's JSON
+/// viewer adds an empty formatter container after the text.
+fn text_viewer_content(body: &[u8]) -> Option<&[u8]> {
+    const OPEN: &[u8] = b"</head><body><pre";
+    const CLOSE: &[u8] = b"</body></html>";
+    const JSON_FORMATTER: &[u8] = b"<div class=\"json-formatter-container\"></div>";
+    let body = body.trim_ascii();
+    let inner = body.strip_prefix(b"<html><head>")?.strip_suffix(CLOSE)?;
+    let inner = inner.strip_suffix(JSON_FORMATTER).unwrap_or(inner);
+    let inner = inner.strip_suffix(b"</pre>")?;
+    let pre = inner.windows(OPEN.len()).position(|w| w == OPEN)? + OPEN.len();
+    let text_start = pre + inner[pre..].iter().position(|&b| b == b'>')? + 1;
+    inner.get(text_start..)
+}
+
+/// Undoes the escaping an HTML serializer applies to text (`&amp;`, `&lt;`, `&gt;`, and the
+/// `&nbsp;` it writes for U+00A0).
+fn unescape_text(text: &[u8]) -> Vec<u8> {
+    const ENTITIES: [(&[u8], &[u8]); 4] = [
+        (b"&amp;", b"&"),
+        (b"&lt;", b"<"),
+        (b"&gt;", b">"),
+        (b"&nbsp;", "\u{a0}".as_bytes()),
+    ];
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text;
+    'bytes: while let Some((&first, tail)) = rest.split_first() {
+        if first == b'&' {
+            for (entity, replacement) in ENTITIES {
+                if let Some(after) = rest.strip_prefix(entity) {
+                    out.extend_from_slice(replacement);
+                    rest = after;
+                    continue 'bytes;
+                }
+            }
+        }
+        out.push(first);
+        rest = tail;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -176,5 +229,33 @@ mod tests {
             Snapshot::new(502, Headers::new()).with_body(&vec![b'a'; MAX_BODY_BYTES + 1]);
         assert_eq!(snapshot.body.len(), MAX_BODY_BYTES);
         assert!(snapshot.body_truncated);
+    }
+
+    #[test]
+    fn page_text_unwraps_the_browsers_text_viewer() {
+        let chromium = Snapshot::new(502, Headers::new()).with_body(
+            b"<html><head><meta name=\"color-scheme\" content=\"light dark\"></head><body>\
+              <pre style=\"word-wrap: break-word; white-space: pre-wrap;\">Bad Gateway &amp; &lt;more&gt;</pre></body></html>",
+        );
+        assert_eq!(&*chromium.page_text(), b"Bad Gateway & <more>");
+        let firefox = Snapshot::new(502, Headers::new()).with_body(
+            b"<html><head><link rel=\"stylesheet\" href=\"resource://content-accessible/plaintext.css\"></head><body><pre>no healthy upstream</pre></body></html>",
+        );
+        assert_eq!(&*firefox.page_text(), b"no healthy upstream");
+        let json = Snapshot::new(502, Headers::new()).with_body(
+            b"<html><head><meta name=\"color-scheme\" content=\"light dark\"><meta charset=\"utf-8\"></head>\
+              <body><pre>{\"message\": \"Internal server error\"}</pre><div class=\"json-formatter-container\"></div></body></html>",
+        );
+        assert_eq!(
+            &*json.page_text(),
+            br#"{"message": "Internal server error"}"#
+        );
+        let page = Snapshot::new(502, Headers::new())
+            .with_body(b"<html><head></head><body><p>x</p><pre>y</pre></body></html>");
+        assert_eq!(
+            &*page.page_text(),
+            &page.body[..],
+            "a real page stays as it is"
+        );
     }
 }

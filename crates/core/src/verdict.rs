@@ -53,6 +53,7 @@ pub enum Category {
     /// A TLS handshake failed (Cloudflare 525/526, or a certificate error from here).
     TlsError,
     /// Any other 5xx.
+    #[serde(rename = "other-5xx")]
     Other5xx,
     /// A page that is not an error.
     NotAnError,

@@ -1,7 +1,7 @@
 //! The classifier's decisions, on a small database written here so each test shows its premise.
 
 use gwdoctor_core::{
-    classify_network_failure, classify_with, Category, Cause, Headers, NetworkFailure,
+    classify, classify_network_failure, classify_with, Category, Cause, Headers, NetworkFailure,
     NetworkStage, Role, SignatureDb, Snapshot, Step,
 };
 
@@ -135,11 +135,81 @@ fn the_apps_own_502_behind_nginx_is_the_origins() {
 }
 
 #[test]
-fn an_empty_caddy_error_is_caddys_but_an_empty_nginx_one_is_unknown() {
+fn an_empty_caddy_error_is_caddys_an_empty_nginx_one_only_probably_nginxs() {
     let v = classify_with(&db(), &snapshot(502, &[("Server", "Caddy")], ""));
     assert_eq!(v.generator.unwrap().vendor, "caddy");
+    assert!(v.confidence >= 0.8);
+    // nginx's own pages have a body: without one (a HEAD request, `curl -I`) the gateway the
+    // headers show is the likely author, said with low confidence.
     let v = classify_with(&db(), &snapshot(502, &[("Server", "nginx")], "  "));
+    assert_eq!(v.generator.unwrap().vendor, "nginx");
+    assert!(v.confidence < 0.8);
+    assert!(v.evidence.iter().any(|e| e.detail.contains("headers only")));
+    // An application server's headers on the empty error: the application answered.
+    let v = classify_with(
+        &db(),
+        &snapshot(502, &[("Server", "nginx"), ("X-Powered-By", "Express")], ""),
+    );
+    assert_eq!(v.generator.unwrap().vendor, "origin");
+    // No product in the headers: nobody to name.
+    let v = classify_with(&db(), &snapshot(502, &[], ""));
     assert_eq!(v.generator.unwrap().vendor, "unknown");
+}
+
+#[test]
+fn a_product_built_on_another_is_named_when_its_headers_show_it() {
+    // The embedded database: the relation is data (`based_on` in signatures/*.toml).
+    let page = "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n\
+        <center><h1>502 Bad Gateway</h1></center>\n<hr><center>openresty</center>\n</body>\n</html>";
+    let plain = classify(&snapshot(502, &[], page));
+    assert_eq!(plain.generator.unwrap().vendor, "openresty");
+    let v = classify(&snapshot(502, &[("Server", "APISIX/2.15.0")], page));
+    let generator = v.generator.unwrap();
+    assert_eq!(
+        (generator.vendor.as_str(), generator.version.as_deref()),
+        ("apisix", Some("2.15.0"))
+    );
+    let chain: Vec<&str> = v.chain.iter().map(|l| l.vendor.as_str()).collect();
+    assert_eq!(
+        chain,
+        ["apisix"],
+        "APISIX's OpenResty is not a layer of its own"
+    );
+    assert!(v
+        .evidence
+        .iter()
+        .any(|e| e.detail.contains("built on OpenResty")));
+    // Google's load balancer answering with Envoy's local reply.
+    let v = classify(&snapshot(
+        503,
+        &[("Via", "1.1 google"), ("Content-Type", "text/plain")],
+        "no healthy upstream",
+    ));
+    assert_eq!(v.generator.unwrap().vendor, "google-cloud-lb");
+    // An Envoy of its own behind Google's load balancer keeps the page.
+    let v = classify(&snapshot(
+        503,
+        &[("Via", "1.1 google"), ("Server", "envoy")],
+        "no healthy upstream",
+    ));
+    assert_eq!(v.generator.unwrap().vendor, "envoy");
+}
+
+#[test]
+fn a_500_with_no_gateway_in_the_headers_is_the_applications() {
+    let v = classify_with(
+        &db(),
+        &snapshot(
+            500,
+            &[("Content-Type", "text/html")],
+            "<h1>Oops</h1><pre>KeyError: 'user'</pre>",
+        ),
+    );
+    assert_eq!(v.generator.unwrap().vendor, "origin");
+    assert!(!v.summary.contains("upstream"), "{}", v.summary);
+    // A 505 is in the contract's `other-5xx` category.
+    let v = classify_with(&db(), &snapshot(505, &[], "HTTP Version Not Supported"));
+    assert_eq!(serde_json::to_value(&v).unwrap()["category"], "other-5xx");
 }
 
 #[test]

@@ -1,9 +1,25 @@
 //! The corpus test: classify every labelled response under `tests/corpus/*/index.toml` and hold
-//! the classifier to its accuracy bar (generator ≥ 97 %, no generator claimed on a healthy page).
+//! the classifier to its bars.
+//!
+//! The groups written or captured here (`captured/`, `vendor/`, `adversarial/`) must stay
+//! right on every case. The wild corpus (`wild/`: real responses copied from public threads and
+//! other projects' fixtures) is split once, by source, into a tuning part and a held-out part
+//! (`held_out = true`); signatures are never tuned on the held-out part, so its figure is the
+//! one that says how the verdict does on pages nobody here has seen. Both figures, and a
+//! calibration table of `confidence`, are printed (`-- --nocapture`).
+//!
+//! Every case is classified twice: from the raw response, and from what a browser extension
+//! sees of it (`browser_view`: the parsed page re-serialized, a plain-text body wrapped in the
+//! viewer's `<pre>`, `Set-Cookie` withheld). Both must give the same verdict.
 
-use std::{fs, path::PathBuf};
+mod browser_view;
 
-use gwdoctor_core::{classify, parse_response};
+use std::{
+    fs,
+    path::{Path, PathBuf},
+};
+
+use gwdoctor_core::{classify, parse_response, SignatureDb, Snapshot, Verdict};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -12,6 +28,7 @@ struct Index {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Case {
     file: String,
     error: bool,
@@ -19,6 +36,8 @@ struct Case {
     category: Option<String>,
     cause: Option<String>,
     chain: Option<Vec<String>>,
+    #[serde(default)]
+    held_out: bool,
     #[allow(dead_code)] // shown in the corpus files for people
     source: String,
     #[serde(default)]
@@ -49,16 +68,197 @@ impl Score {
     }
 
     fn percent(&self) -> f64 {
-        if self.total == 0 {
-            100.0
-        } else {
-            100.0 * self.right as f64 / self.total as f64
+        percent(self.right, self.total)
+    }
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        100.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
+}
+
+/// The scores of one part of the corpus.
+#[derive(Default)]
+struct Part {
+    cases: usize,
+    generator: Score,
+    /// Error cases whose verdict names a product other than the label (`unknown`, or the
+    /// product the labelled one is built on, is not wrong).
+    wrong_named: Vec<String>,
+    error: Score,
+    category: Score,
+    cause: Score,
+    chain: Score,
+    healthy_claims: Vec<String>,
+    /// (confidence, generator right) of every error case with a generator label.
+    calibration: Vec<(f64, bool)>,
+    /// Cases whose browser view gives another verdict than the raw response.
+    browser_differs: Vec<String>,
+}
+
+impl Part {
+    fn add(&mut self, name: &str, case: &Case, verdict: &Verdict, browser: &Verdict) {
+        self.cases += 1;
+        let got = vendor_of(verdict);
+        let expected = case.generator.as_deref().unwrap_or("none");
+        self.generator.check(name, expected, got);
+        // Naming the product the expected one is built on (OpenResty for APISIX, whose pages
+        // are OpenResty's) is not right, and not wrong either.
+        let names_base = SignatureDb::embedded().builds_on(expected, got);
+        if case.error && got != expected && got != "unknown" && !names_base {
+            self.wrong_named
+                .push(format!("{name}: expected {expected}, got {got}"));
+        }
+        if case.error && case.generator.is_some() {
+            self.calibration.push((verdict.confidence, got == expected));
+        }
+        self.error
+            .check(name, &case.error.to_string(), &verdict.error.to_string());
+        if !case.error && verdict.generator.is_some() {
+            self.healthy_claims.push(format!("{name}: claims {got}"));
+        }
+        if let Some(expected) = &case.category {
+            self.category.check(name, expected, verdict.category.id());
+        }
+        if let Some(expected) = &case.cause {
+            let got = verdict.failed_hop.as_ref().map_or("none", |h| h.cause.id());
+            self.cause.check(name, expected, got);
+        }
+        if let Some(expected) = &case.chain {
+            // The gateways; an application server in the headers is not one of them.
+            let gateways = |ids: Vec<&str>| {
+                ids.into_iter()
+                    .filter(|id| *id != "origin")
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            };
+            let got = verdict.chain.iter().map(|l| l.vendor.as_str()).collect();
+            let expected = expected.iter().map(String::as_str).collect();
+            self.chain.check(name, &gateways(expected), &gateways(got));
+        }
+        let (raw, seen) = (summary_of(verdict), summary_of(browser));
+        if raw != seen {
+            self.browser_differs
+                .push(format!("{name}: raw {raw}, browser view {seen}"));
+        }
+    }
+
+    fn wrong_percent(&self) -> f64 {
+        percent(self.wrong_named.len(), self.calibration.len())
+    }
+
+    /// Prints the figures; the misses too unless `hide_misses` (the held-out part).
+    fn print(&self, label: &str, hide_misses: bool) {
+        println!("{label}: {} cases", self.cases);
+        for (what, score) in [
+            ("generator", &self.generator),
+            ("error", &self.error),
+            ("category", &self.category),
+            ("cause", &self.cause),
+            ("chain", &self.chain),
+        ] {
+            println!(
+                "  {what:<10} {:>6.2}%  ({}/{})",
+                score.percent(),
+                score.right,
+                score.total
+            );
+            if !hide_misses {
+                for miss in &score.misses {
+                    println!("      miss {miss}");
+                }
+            }
+        }
+        println!(
+            "  wrong named generator {:.2}% ({} of {} error cases)",
+            self.wrong_percent(),
+            self.wrong_named.len(),
+            self.calibration.len()
+        );
+        println!(
+            "  browser view gives the same verdict on {} of {} cases",
+            self.cases - self.browser_differs.len(),
+            self.cases
+        );
+        for differs in &self.browser_differs {
+            println!("      differs {differs}");
         }
     }
 }
 
+fn vendor_of(verdict: &Verdict) -> &str {
+    verdict
+        .generator
+        .as_ref()
+        .map_or("none", |g| g.vendor.as_str())
+}
+
+/// What must not change between the raw response and the browser's view of it.
+fn summary_of(verdict: &Verdict) -> String {
+    format!(
+        "{}/{}/{}",
+        vendor_of(verdict),
+        verdict.category.id(),
+        verdict.failed_hop.as_ref().map_or("none", |h| h.cause.id())
+    )
+}
+
+/// Confidence buckets → (cases, generator right), printed as the calibration table.
+fn print_calibration(label: &str, points: &[(f64, bool)]) {
+    println!("{label}: confidence → cases, generator right");
+    for (low, high) in [(0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)] {
+        let bucket: Vec<bool> = points
+            .iter()
+            .filter(|(c, _)| *c >= low && *c < high)
+            .map(|(_, right)| *right)
+            .collect();
+        let right = bucket.iter().filter(|r| **r).count();
+        println!(
+            "  [{low:.1}, {:.1})  {:>4}  {:>6.2}%",
+            high.min(1.0),
+            bucket.len(),
+            percent(right, bucket.len())
+        );
+    }
+}
+
+/// The wild corpus's split: held out when the FNV-1a hash of the source's locator (its text up
+/// to the first " (", "; ", " — " or " - ") is divisible by 3. Every case of one thread falls
+/// on the same side, and nobody picks the side.
+fn held_out_by_rule(source: &str) -> bool {
+    let mut locator = source;
+    for separator in [" (", "; ", " — ", " - "] {
+        if let Some(at) = locator.find(separator).filter(|&at| at > 0) {
+            locator = &locator[..at];
+        }
+    }
+    let hash = locator.trim().bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash % 3 == 0
+}
+
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus")
+}
+
+fn load(group: &Path) -> Vec<(String, Case, Snapshot)> {
+    let group_name = group.file_name().unwrap().to_string_lossy().into_owned();
+    let index: Index = toml::from_str(&fs::read_to_string(group.join("index.toml")).unwrap())
+        .unwrap_or_else(|e| panic!("{}/index.toml: {e}", group.display()));
+    index
+        .case
+        .into_iter()
+        .map(|case| {
+            let name = format!("{group_name}/{}", case.file);
+            let raw = fs::read(group.join(&case.file)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let snapshot = parse_response(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, case, snapshot)
+        })
+        .collect()
 }
 
 #[test]
@@ -69,99 +269,117 @@ fn corpus_accuracy() {
         .filter(|p| p.join("index.toml").is_file())
         .collect();
     groups.sort();
-    assert!(!groups.is_empty(), "no corpus groups under tests/corpus");
 
-    let (mut generator, mut error, mut category, mut cause, mut chain) = (
-        Score::default(),
-        Score::default(),
-        Score::default(),
-        Score::default(),
-        Score::default(),
-    );
-    let mut healthy_claims = Vec::new();
-    let mut cases = 0;
+    let (mut ours, mut tuning, mut held_out) = (Part::default(), Part::default(), Part::default());
     for group in &groups {
-        let index: Index = toml::from_str(&fs::read_to_string(group.join("index.toml")).unwrap())
-            .unwrap_or_else(|e| panic!("{}/index.toml: {e}", group.display()));
-        for case in index.case {
-            cases += 1;
-            let name = format!(
-                "{}/{}",
-                group.file_name().unwrap().to_string_lossy(),
-                case.file
-            );
-            let raw = fs::read(group.join(&case.file)).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let snapshot = parse_response(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let wild = group.ends_with("wild");
+        for (name, case, snapshot) in load(group) {
             let verdict = classify(&snapshot);
-            let got_generator = verdict
-                .generator
-                .as_ref()
-                .map_or("none", |g| g.vendor.as_str());
-            let expected_generator = case.generator.as_deref().unwrap_or("none");
-            generator.check(&name, expected_generator, got_generator);
-            error.check(&name, &case.error.to_string(), &verdict.error.to_string());
-            if !case.error && verdict.generator.is_some() {
-                healthy_claims.push(format!("{name}: claims {got_generator}"));
+            let browser = classify(&browser_view::of(&snapshot));
+            if wild {
+                assert_eq!(
+                    case.held_out,
+                    held_out_by_rule(&case.source),
+                    "{name}: `held_out` must follow the split rule (wild/index.toml)"
+                );
             }
-            if let Some(expected) = &case.category {
-                category.check(&name, expected, verdict.category.id());
-            }
-            if let Some(expected) = &case.cause {
-                let got = verdict.failed_hop.as_ref().map_or("none", |h| h.cause.id());
-                cause.check(&name, expected, got);
-            }
-            if let Some(expected) = &case.chain {
-                let got: Vec<&str> = verdict.chain.iter().map(|l| l.vendor.as_str()).collect();
-                chain.check(&name, &expected.join(" → "), &got.join(" → "));
-            }
+            let part = match (wild, case.held_out) {
+                (false, true) => panic!("{name}: only the wild corpus has a held-out part"),
+                (false, false) => &mut ours,
+                (true, false) => &mut tuning,
+                (true, true) => &mut held_out,
+            };
+            part.add(&name, &case, &verdict, &browser);
         }
     }
 
-    println!("corpus: {cases} cases in {} groups", groups.len());
-    for (label, score) in [
-        ("generator", &generator),
-        ("error", &error),
-        ("category", &category),
-        ("cause", &cause),
-        ("chain", &chain),
-    ] {
-        println!(
-            "  {label:<10} {:>6.2}%  ({}/{})",
-            score.percent(),
-            score.right,
-            score.total
+    ours.print("captured + vendor + adversarial", false);
+    tuning.print("wild, tuning part", false);
+    let show_held_out = std::env::var_os("GWDOCTOR_SHOW_HELD_OUT").is_some();
+    held_out.print("wild, held-out part", !show_held_out);
+    let wild: Vec<(f64, bool)> = tuning
+        .calibration
+        .iter()
+        .chain(&held_out.calibration)
+        .copied()
+        .collect();
+    print_calibration("wild corpus (both parts)", &wild);
+    print_calibration("wild corpus, held-out part", &held_out.calibration);
+
+    assert!(
+        groups.iter().any(|g| g.ends_with("wild")),
+        "no wild corpus under tests/corpus/wild"
+    );
+    for part in [&ours, &tuning, &held_out] {
+        assert!(
+            part.healthy_claims.is_empty(),
+            "generator claimed on healthy pages: {:?}",
+            part.healthy_claims
         );
-        for miss in &score.misses {
-            println!("      miss {miss}");
-        }
+        assert!(
+            part.browser_differs.is_empty(),
+            "the browser's view gives another verdict: {:?}",
+            part.browser_differs
+        );
     }
+    // Our own groups stay right on every case.
+    for (what, score) in [
+        ("generator", &ours.generator),
+        ("error", &ours.error),
+        ("category", &ours.category),
+        ("cause", &ours.cause),
+        ("chain", &ours.chain),
+    ] {
+        assert!(
+            score.misses.is_empty(),
+            "{what} misses on our own corpus: {:?}",
+            score.misses
+        );
+    }
+    // The wild corpus: bars a little below what it measures, so a regression fails.
     assert!(
-        healthy_claims.is_empty(),
-        "generator claimed on healthy pages: {healthy_claims:?}"
+        tuning.generator.percent() >= WILD_TUNING_GENERATOR,
+        "wild tuning generator accuracy {:.2}%",
+        tuning.generator.percent()
     );
     assert!(
-        generator.percent() >= 97.0,
-        "generator accuracy {:.2}% < 97%",
-        generator.percent()
+        held_out.generator.percent() >= WILD_HELD_OUT_GENERATOR,
+        "wild held-out generator accuracy {:.2}%",
+        held_out.generator.percent()
+    );
+    for part in [&tuning, &held_out] {
+        assert!(
+            part.wrong_percent() <= WILD_WRONG_NAMED,
+            "wrong named generators: {:?}",
+            part.wrong_named
+        );
+        assert!(
+            part.error.misses.is_empty(),
+            "error/not-error misses: {:?}",
+            part.error.misses
+        );
+    }
+    let wild_category = percent(
+        tuning.category.right + held_out.category.right,
+        tuning.category.total + held_out.category.total,
     );
     assert!(
-        error.percent() >= 99.0,
-        "error/not-error accuracy {:.2}% < 99%",
-        error.percent()
+        wild_category >= 90.0,
+        "wild category accuracy {wild_category:.2}% < 90%"
     );
+    let confident: Vec<bool> = wild
+        .iter()
+        .filter(|(c, _)| *c >= 0.8)
+        .map(|(_, r)| *r)
+        .collect();
+    let confident_right = percent(confident.iter().filter(|r| **r).count(), confident.len());
     assert!(
-        category.percent() >= 95.0,
-        "category accuracy {:.2}% < 95%",
-        category.percent()
-    );
-    assert!(
-        cause.percent() >= 90.0,
-        "cause accuracy {:.2}% < 90%",
-        cause.percent()
-    );
-    assert!(
-        chain.percent() >= 90.0,
-        "chain accuracy {:.2}% < 90%",
-        chain.percent()
+        confident_right >= 97.0,
+        "verdicts with confidence ≥ 0.8 are right only {confident_right:.2}% of the time"
     );
 }
+
+/// Bars of the wild corpus (percent).
+const WILD_TUNING_GENERATOR: f64 = 95.0;
+const WILD_HELD_OUT_GENERATOR: f64 = 80.0;
+const WILD_WRONG_NAMED: f64 = 3.0;

@@ -19,7 +19,8 @@ use gwdoctor_core::checklist::{
 #[cfg(feature = "bench")]
 use gwdoctor_core::parse_response;
 use gwdoctor_core::{
-    classify as classify_snapshot, classify_network_failure, FailedHop, Generator, Layer, Verdict,
+    classify as classify_snapshot, classify_network_failure, FailedHop, Generator, Layer,
+    SignatureDb, Snapshot, Verdict,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -53,12 +54,42 @@ fn millis(now: f64) -> u64 {
     }
 }
 
+/// Installs the signature database: the packed file the build ships beside the module
+/// (`signatures.bin`, `gwdoctor_core::signatures::PACKED`), kept out of the module so that its
+/// size does not grow with the signatures. Call it once after `init`, before anything classifies;
+/// a second call changes nothing.
+#[wasm_bindgen(js_name = loadSignatures)]
+pub fn load_signatures(packed: &[u8]) -> Result<(), JsError> {
+    if SignatureDb::installed() {
+        return Ok(());
+    }
+    let db = SignatureDb::from_packed(packed).map_err(|errors| {
+        let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        JsError::new(&format!(
+            "the signature database is unreadable: {}",
+            problems.join("; ")
+        ))
+    })?;
+    SignatureDb::install(db);
+    Ok(())
+}
+
+/// Classifies a snapshot, once [`load_signatures`] has installed the database.
+fn classify_page(snapshot: &Snapshot) -> Result<Verdict, JsError> {
+    if !SignatureDb::installed() {
+        return Err(JsError::new(
+            "no signature database: call loadSignatures with signatures.bin first",
+        ));
+    }
+    Ok(classify_snapshot(snapshot))
+}
+
 /// Classifies a page: `{url?, status, statusLine?, headers?: [[name, value]…], body?, receivedAtMs?}`
 /// → the verdict object of `verdict.md`.
 #[wasm_bindgen]
 pub fn classify(snapshot: JsValue) -> Result<JsValue, JsError> {
     let page: PageSnapshot = from_js(snapshot, "snapshot")?;
-    to_js(&classify_snapshot(&page.to_snapshot()?))
+    to_js(&classify_page(&page.to_snapshot()?)?)
 }
 
 /// Classifies a raw response as `curl -si` prints it (bytes), optionally with its URL. In the
@@ -68,7 +99,7 @@ pub fn classify(snapshot: JsValue) -> Result<JsValue, JsError> {
 pub fn classify_raw(raw: &[u8], url: Option<String>) -> Result<JsValue, JsError> {
     let mut snapshot = parse_response(raw).map_err(|e| JsError::new(&e.to_string()))?;
     snapshot.url = url;
-    to_js(&classify_snapshot(&snapshot))
+    to_js(&classify_page(&snapshot)?)
 }
 
 /// The verdict for a navigation that got no response (`net::ERR_CONNECTION_REFUSED`,
@@ -135,6 +166,11 @@ pub fn native_host_name() -> String {
 #[cfg(feature = "bench")]
 #[wasm_bindgen(js_name = benchClassify)]
 pub fn bench_classify(pages: js_sys::Array, runs: u32) -> Result<JsValue, JsError> {
+    if !SignatureDb::installed() {
+        return Err(JsError::new(
+            "no signature database: call loadSignatures first",
+        ));
+    }
     let performance: web_sys::Performance =
         js_sys::Reflect::get(&js_sys::global(), &"performance".into())
             .map_err(|_| JsError::new("no performance clock here"))?
@@ -230,7 +266,7 @@ impl Checklist {
         let page: PageSnapshot = from_js(snapshot, "snapshot")?;
         let snapshot = page.to_snapshot()?;
         let url = snapshot.url.clone().unwrap_or_default();
-        let verdict = classify_snapshot(&snapshot);
+        let verdict = classify_page(&snapshot)?;
         let event = if verdict.error {
             Event::PageFailed {
                 tab: TabId::from(tab),

@@ -7,6 +7,9 @@ use crate::verdict::{Evidence, Layer, Role};
 /// Builds the chain from the matched rules. Layers are ordered by role (forward proxy, CDN, WAF,
 /// load balancer, platform router, cache, reverse proxy, origin), then by where the evidence
 /// appeared in the headers. Page rules add their vendor too when the page is an error.
+///
+/// A product known only from its page, built on a product the headers show (an OpenResty page
+/// from APISIX, whose `Server` header names APISIX), is that product, not a layer of its own.
 pub(super) fn build(db: &SignatureDb, matches: &[RuleMatch], error: bool) -> Vec<Layer> {
     let mut layers: Vec<(Role, usize, Layer)> = Vec::new();
     for m in matches {
@@ -37,6 +40,20 @@ pub(super) fn build(db: &SignatureDb, matches: &[RuleMatch], error: bool) -> Vec
             }
         }
     }
+    let in_headers = |layer: &Layer| {
+        matches.iter().any(|m| {
+            let rule = &db.rules()[m.rule];
+            m.header_index.is_some() && db.vendors()[rule.vendor].id == layer.vendor
+        })
+    };
+    let shown: Vec<String> = layers
+        .iter()
+        .filter(|(_, _, l)| in_headers(l))
+        .map(|(_, _, l)| l.vendor.clone())
+        .collect();
+    layers.retain(|(_, _, l)| {
+        in_headers(l) || !shown.iter().any(|derived| db.builds_on(derived, &l.vendor))
+    });
     // A handful of layers: each goes after those that sort before it or equal (stable), which
     // spares the wasm build a general sort.
     let mut ordered: Vec<(Role, usize, Layer)> = Vec::with_capacity(layers.len());

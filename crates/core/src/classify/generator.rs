@@ -65,13 +65,31 @@ pub(super) fn decide(
         };
         let cause = strongest_with(&|r| r.cause.is_some()).and_then(|r| r.cause);
         let category = strongest_with(&|r| r.category.is_some()).and_then(|r| r.category);
-        let layer = chain.iter().find(|l| l.vendor == vendor.id);
+        let mut layer = chain.iter().find(|l| l.vendor == vendor.id);
+        let mut vendor_id = vendor.id.clone();
+        if layer.is_none() {
+            // The page is a base product's, sent as it is by the product built on it that the
+            // headers show (chain::build left the base out): that product wrote it.
+            if let Some(derived) = chain.iter().find(|l| db.builds_on(&l.vendor, &vendor.id)) {
+                evidence.push(Evidence {
+                    source: "body".into(),
+                    detail: format!(
+                        "{} is built on {} and sends its error pages unchanged",
+                        display_name(db, &derived.vendor),
+                        vendor.name
+                    ),
+                    points_to: derived.vendor.clone(),
+                });
+                vendor_id = derived.vendor.clone();
+                layer = Some(derived);
+            }
+        }
         let version = layer
             .and_then(|l| l.version.clone())
             .or_else(|| same_vendor.iter().find_map(|m| m.version.clone()));
         return Decision {
             generator: Generator {
-                vendor: vendor.id.clone(),
+                vendor: vendor_id,
                 role: layer.map_or(vendor.role, |l| l.role),
                 version,
             },
@@ -83,13 +101,57 @@ pub(super) fn decide(
 
     let gateways: Vec<&Layer> = chain.iter().filter(|l| l.role != Role::Origin).collect();
     let origin_layer = chain.iter().find(|l| l.role == Role::Origin);
+    if let Some(relay) = matches
+        .iter()
+        .map(|m| &db.rules()[m.rule])
+        .find(|r| r.passed_through)
+    {
+        evidence.push(Evidence {
+            source: relay
+                .header
+                .as_ref()
+                .map_or_else(|| "headers".to_string(), |h| format!("header:{h}")),
+            detail: format!(
+                "{}: {} passed on the answer of the server behind it",
+                relay.detail,
+                display_name(db, &db.vendors()[relay.vendor].id)
+            ),
+            points_to: ORIGIN.into(),
+        });
+        return origin(0.8);
+    }
+    if let Some(layer) = origin_layer.filter(|_| snapshot.body_is_blank()) {
+        // Gateways put their own Server header on pages they write: an application server's
+        // headers on an empty error say the application answered.
+        evidence.push(Evidence {
+            source: "headers".into(),
+            detail: "no page, and the headers are the application server's own: it answered with this error".into(),
+            points_to: ORIGIN.into(),
+        });
+        let mut decision = origin(0.7);
+        decision.generator.version = layer.version.clone();
+        return decision;
+    }
+    if gateways.is_empty() && snapshot.status == 500 {
+        evidence.push(Evidence {
+            source: "headers".into(),
+            detail: "a 500 with no gateway in the headers: gateways report the failures of the server behind them with 502/503/504, an internal error is the application's own".into(),
+            points_to: ORIGIN.into(),
+        });
+        return origin(0.6);
+    }
     if snapshot.body_is_blank() {
+        return headers_only(db, snapshot, &gateways, evidence);
+    }
+    if gateways.is_empty() && looks_like_json(&snapshot.page_text()) {
         evidence.push(Evidence {
             source: "body".into(),
-            detail: "the body is empty and no known product sends this empty error page".into(),
-            points_to: UNKNOWN.into(),
+            detail:
+                "a JSON error body that is none of the known gateways' answers: an API's own error"
+                    .into(),
+            points_to: ORIGIN.into(),
         });
-        return unknown(0.3);
+        return origin(0.6);
     }
     if !gateways.is_empty() {
         let names: Vec<&str> = gateways.iter().map(|l| l.vendor.as_str()).collect();
@@ -124,6 +186,77 @@ pub(super) fn decide(
         points_to: UNKNOWN.into(),
     });
     unknown(0.2)
+}
+
+/// An error without a page (a HEAD request, `curl -I`, an empty body): the innermost gateway
+/// that has error pages of its own most likely answered, since a gateway passing the
+/// application's error through would show the application's headers. Said with low confidence,
+/// and `unknown` for a status gateways do not use for failures of their own.
+fn headers_only(
+    db: &SignatureDb,
+    snapshot: &Snapshot,
+    gateways: &[&Layer],
+    evidence: &mut Vec<Evidence>,
+) -> Decision {
+    let innermost = gateways
+        .last()
+        .filter(|l| db.vendor(&l.vendor).is_some_and(|v| v.has_page_rules));
+    if snapshot.status == 500 {
+        evidence.push(Evidence {
+            source: "body".into(),
+            detail: "no page to read (headers only), and a 500: gateways report the failures of the server behind them with 502/503/504, an internal error is the application's".into(),
+            points_to: ORIGIN.into(),
+        });
+        return origin(0.55);
+    }
+    match innermost {
+        Some(layer) if matches!(snapshot.status, 502..=504) => {
+            evidence.push(Evidence {
+                source: "body".into(),
+                detail: format!(
+                    "no page to read (headers only): {} is the innermost gateway the headers show, and most likely answered",
+                    display_name(db, &layer.vendor)
+                ),
+                points_to: layer.vendor.clone(),
+            });
+            Decision {
+                generator: Generator {
+                    vendor: layer.vendor.clone(),
+                    role: layer.role,
+                    version: layer.version.clone(),
+                },
+                confidence: 0.6,
+                cause: None,
+                category: None,
+            }
+        }
+        _ => {
+            let shown: Vec<&str> = gateways.iter().map(|l| l.vendor.as_str()).collect();
+            evidence.push(Evidence {
+                source: "body".into(),
+                detail: if shown.is_empty() {
+                    "the body is empty and the headers name no product".to_string()
+                } else {
+                    format!(
+                        "the body is empty: any of {} may have answered",
+                        shown.join(", ")
+                    )
+                },
+                points_to: UNKNOWN.into(),
+            });
+            unknown(0.3)
+        }
+    }
+}
+
+/// Whether the body is a JSON object (an API's answer, not a page).
+fn looks_like_json(body: &[u8]) -> bool {
+    let body = body.trim_ascii();
+    body.first() == Some(&b'{') && body.last() == Some(&b'}')
+}
+
+fn display_name<'a>(db: &'a SignatureDb, id: &'a str) -> &'a str {
+    db.vendor(id).map_or(id, |v| v.name.as_str())
 }
 
 fn origin(confidence: f64) -> Decision {

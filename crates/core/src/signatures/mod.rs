@@ -18,9 +18,14 @@ use crate::snapshot::Snapshot;
 use crate::verdict::{Category, Cause, Role};
 use literals::LiteralSet;
 
-pub use spec::{RuleSpec, VendorSpec};
+use spec::{RuleSpec, VendorSpec};
 
-include!(concat!(env!("OUT_DIR"), "/embedded_signatures.rs"));
+include!(concat!(env!("OUT_DIR"), "/embedded_sources.rs"));
+
+/// The signature files of this build, packed by `build.rs` (postcard: a list of (file name,
+/// vendor file)). Shells that build the core without `embedded-db` ship these bytes beside it and
+/// hand them to [`SignatureDb::install`].
+pub const PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/signatures.postcard"));
 
 /// The file format version this build reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -38,6 +43,8 @@ pub struct Vendor {
     pub role: Role,
     /// Whether the database knows any page this vendor generates.
     pub has_page_rules: bool,
+    /// Id of the product this one is built on, whose pages it can send unchanged.
+    pub based_on: Option<String>,
 }
 
 /// What a rule is evidence of.
@@ -71,6 +78,9 @@ pub struct Rule {
     pub category: Option<Category>,
     /// Role of the layer a match shows.
     pub role: Option<Role>,
+    /// A match says the layer got this answer from the server behind it (Envoy's
+    /// `x-envoy-upstream-service-time`): the page is not the layer's own.
+    pub passed_through: bool,
     /// The evidence, in plain words.
     pub detail: String,
 }
@@ -103,6 +113,9 @@ impl fmt::Display for SignatureError {
 
 impl std::error::Error for SignatureError {}
 
+/// The database [`SignatureDb::embedded`] returns.
+static INSTALLED: OnceLock<SignatureDb> = OnceLock::new();
+
 /// The compiled database.
 #[derive(Debug)]
 pub struct SignatureDb {
@@ -116,15 +129,50 @@ pub struct SignatureDb {
 }
 
 impl SignatureDb {
-    /// The database embedded at build time. Its validity is checked by the crate's tests.
+    /// The database of this build: the signature files compiled in ([`PACKED`], feature
+    /// `embedded-db`, whose validity the crate's tests check), or, without that feature, the one
+    /// given to [`SignatureDb::install`].
+    ///
+    /// # Panics
+    /// Without `embedded-db`, when nothing was installed ([`SignatureDb::installed`] says).
     pub fn embedded() -> &'static SignatureDb {
-        static DB: OnceLock<SignatureDb> = OnceLock::new();
-        DB.get_or_init(|| {
-            SignatureDb::from_specs(EMBEDDED.iter().map(|(file, spec)| (*file, spec)))
-                .unwrap_or_else(|errors| {
-                    panic!("embedded signature database is invalid: {errors:?}")
-                })
-        })
+        #[cfg(feature = "embedded-db")]
+        return INSTALLED.get_or_init(|| {
+            SignatureDb::from_packed(PACKED).unwrap_or_else(|errors| {
+                panic!("embedded signature database is invalid: {errors:?}")
+            })
+        });
+        #[cfg(not(feature = "embedded-db"))]
+        INSTALLED
+            .get()
+            .expect("no signature database: install one with SignatureDb::install")
+    }
+
+    /// Makes `db` the database [`SignatureDb::embedded`] returns, once; `false` when one is
+    /// there already (compiled in, or installed before).
+    pub fn install(db: SignatureDb) -> bool {
+        INSTALLED.set(db).is_ok()
+    }
+
+    /// Whether [`SignatureDb::embedded`] has a database to return.
+    pub fn installed() -> bool {
+        cfg!(feature = "embedded-db") || INSTALLED.get().is_some()
+    }
+
+    /// Compiles a database from the packed form `build.rs` writes ([`PACKED`]).
+    pub fn from_packed(bytes: &[u8]) -> Result<Self, Vec<SignatureError>> {
+        let files: Vec<(String, spec::file::VendorFile)> =
+            postcard::from_bytes(bytes).map_err(|e| {
+                vec![SignatureError {
+                    file: "(packed signatures)".into(),
+                    message: format!("not a packed signature database: {e}"),
+                }]
+            })?;
+        let mut builder = Builder::default();
+        for (file, vendor) in &files {
+            vendor.with_view(|view| builder.add_vendor(file, view));
+        }
+        builder.finish()
     }
 
     /// The embedded files as written, (file name, TOML text).
@@ -163,17 +211,6 @@ impl SignatureDb {
         builder.finish()
     }
 
-    /// Compiles a database from vendor specs (file name, spec), as `build.rs` embeds them.
-    pub fn from_specs<'a, 'b: 'a>(
-        files: impl IntoIterator<Item = (&'a str, &'a VendorSpec<'b>)>,
-    ) -> Result<Self, Vec<SignatureError>> {
-        let mut builder = Builder::default();
-        for (file, vendor) in files {
-            builder.add_vendor(file, vendor);
-        }
-        builder.finish()
-    }
-
     /// The vendors, in load order.
     pub fn vendors(&self) -> &[Vendor] {
         &self.vendors
@@ -187,6 +224,21 @@ impl SignatureDb {
     /// The vendor with this id.
     pub fn vendor(&self, id: &str) -> Option<&Vendor> {
         self.vendors.iter().find(|v| v.id == id)
+    }
+
+    /// Whether product `derived` is built on `base`, directly or through others (APISIX on
+    /// OpenResty on nginx).
+    pub fn builds_on(&self, derived: &str, base: &str) -> bool {
+        let mut current = self.vendor(derived);
+        // The chain of `based_on` is short; the bound guards against a cycle in user files.
+        for _ in 0..self.vendors.len() {
+            match current.and_then(|v| v.based_on.as_deref()) {
+                Some(next) if next == base => return true,
+                Some(next) => current = self.vendor(next),
+                None => return false,
+            }
+        }
+        false
     }
 
     /// Every rule that matches the snapshot: header rules in header order, then body rules.
@@ -204,7 +256,8 @@ impl SignatureDb {
             }
         }
         let mut candidate = vec![false; self.rules.len()];
-        let literals_found = self.body_literals.found(&snapshot.body);
+        let text = snapshot.page_text();
+        let literals_found = self.body_literals.found(&text);
         for (literal, _) in literals_found.iter().enumerate().filter(|(_, &f)| f) {
             for &rule in &self.body_literal_rules[literal] {
                 candidate[rule] = true;
@@ -215,7 +268,7 @@ impl SignatureDb {
                 candidate[rule] = true;
             }
         }
-        let body = String::from_utf8_lossy(&snapshot.body);
+        let body = String::from_utf8_lossy(&text);
         for (rule, _) in candidate.iter().enumerate().filter(|(_, &c)| c) {
             if let Some(version) = self.rules[rule].matches(&body, snapshot) {
                 found.push(RuleMatch {
@@ -239,10 +292,12 @@ impl Rule {
         if self.empty_body && !snapshot.body_is_blank() {
             return None;
         }
-        if self
-            .max_body_bytes
-            .is_some_and(|max| snapshot.body.len() > max)
-        {
+        let body_len = if self.header.is_none() {
+            haystack.len()
+        } else {
+            snapshot.body.len()
+        };
+        if self.max_body_bytes.is_some_and(|max| body_len > max) {
             return None;
         }
         if self.header.is_some() {
@@ -309,6 +364,7 @@ impl Builder {
                     name: parsed.name.to_string(),
                     role: parsed.role,
                     has_page_rules: false,
+                    based_on: parsed.based_on.map(str::to_string),
                 });
                 self.vendors.len() - 1
             }
@@ -335,8 +391,19 @@ impl Builder {
     }
 
     fn finish(self) -> Result<SignatureDb, Vec<SignatureError>> {
-        if !self.errors.is_empty() {
-            return Err(self.errors);
+        let mut errors = self.errors;
+        for vendor in &self.vendors {
+            if let Some(base) = &vendor.based_on {
+                if !self.vendors.iter().any(|v| &v.id == base) {
+                    errors.push(SignatureError {
+                        file: vendor.id.clone(),
+                        message: format!("`based_on` names `{base}`, which no file describes"),
+                    });
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
         }
         let mut header_rules: HashMap<String, Vec<usize>> = HashMap::new();
         let mut literals: Vec<String> = Vec::new();
@@ -400,8 +467,8 @@ fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Ru
             }
         }
         RuleKind::Page => {
-            if spec.role.is_some() {
-                return Err("`role` is for layer rules".into());
+            if spec.role.is_some() || spec.passed_through {
+                return Err("`role` and `passed_through` are for layer rules".into());
             }
             if spec.header.is_none() && spec.empty_body == spec.contains.is_some() {
                 return Err(
@@ -435,6 +502,7 @@ fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Ru
         cause: spec.cause,
         category: spec.category,
         role: spec.role,
+        passed_through: spec.passed_through,
         detail: spec.detail.to_string(),
     })
 }

@@ -1,6 +1,7 @@
-//! The signature file format (format 1) as borrowed data. The embedded database is compiled into
-//! static tables of these by `build.rs`; files read at run time (feature `toml`) are parsed into
-//! owned values and viewed the same way, so both go through one validation and compilation path.
+//! The signature file format (format 1). `file` holds a vendor file as owned values, as TOML
+//! files (feature `toml`) and the packed database (`build.rs` → postcard) are read; the borrowed
+//! `VendorSpec`/`RuleSpec` view of it is what the database is compiled from, so every source goes
+//! through one validation and compilation path.
 
 use crate::verdict::{Category, Cause, Role};
 
@@ -15,6 +16,9 @@ pub struct VendorSpec<'a> {
     pub name: &'a str,
     /// Default role.
     pub role: Role,
+    /// The product this one is built on (OpenResty on nginx, APISIX on OpenResty …), whose
+    /// pages it can send as they are.
+    pub based_on: Option<&'a str>,
     /// Layer rules: the vendor is in the chain.
     pub layer: &'a [RuleSpec<'a>],
     /// Page rules: the vendor generated the page.
@@ -44,12 +48,14 @@ pub struct RuleSpec<'a> {
     pub category: Option<Category>,
     /// Role of the layer a match shows.
     pub role: Option<Role>,
+    /// A match says the layer got this answer from the server behind it.
+    pub passed_through: bool,
     /// The evidence in plain words.
     pub detail: &'a str,
 }
 
-/// Vendor files as written in TOML, for databases extended at run time.
-#[cfg(feature = "toml")]
+/// Vendor files as owned values: parsed from TOML, or decoded from the packed database, whose
+/// field order `build.rs` follows.
 pub(super) mod file {
     use serde::Deserialize;
 
@@ -64,6 +70,7 @@ pub(super) mod file {
         id: String,
         name: String,
         role: Role,
+        based_on: Option<String>,
         #[serde(default, rename = "website")]
         _website: Option<String>,
         #[serde(default)]
@@ -88,7 +95,11 @@ pub(super) mod file {
         cause: Option<Cause>,
         category: Option<Category>,
         role: Option<Role>,
+        #[serde(default)]
+        passed_through: bool,
         detail: String,
+        // Checked when a TOML file is read; the packed database leaves it empty.
+        #[cfg_attr(not(feature = "toml"), allow(dead_code))]
         source: String,
     }
 
@@ -105,6 +116,7 @@ pub(super) mod file {
                 cause: self.cause,
                 category: self.category,
                 role: self.role,
+                passed_through: self.passed_through,
                 detail: &self.detail,
             }
         }
@@ -113,6 +125,7 @@ pub(super) mod file {
     impl VendorFile {
         /// The numbers (layer rules first, from 1) of rules that do not say where they were
         /// observed.
+        #[cfg(feature = "toml")]
         pub fn unsourced_rules(&self) -> Vec<usize> {
             self.layer
                 .iter()
@@ -132,6 +145,7 @@ pub(super) mod file {
                 id: &self.id,
                 name: &self.name,
                 role: self.role,
+                based_on: self.based_on.as_deref(),
                 layer: &layer,
                 page: &page,
             })
