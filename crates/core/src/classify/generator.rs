@@ -166,7 +166,9 @@ pub(super) fn decide(
             ),
             points_to: ORIGIN.into(),
         });
-        return origin(if all_known { 0.8 } else { 0.6 });
+        // Calibrated on the wild corpus's tuning part: right 85 % of the time when every gateway's pages
+        // are known, so below the 0.8 that promises 97 %.
+        return origin(if all_known { 0.7 } else { 0.55 });
     }
     if let Some(layer) = origin_layer {
         evidence.push(Evidence {
