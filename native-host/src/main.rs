@@ -5,7 +5,6 @@
 mod commands;
 mod exit;
 mod render;
-mod serve;
 
 use std::process::ExitCode;
 
@@ -44,7 +43,7 @@ enum Command {
     Uninstall(commands::install::Args),
     /// Run the hosted checker: the checker page and `GET /api/v1/check?url=…` (public
     /// addresses only unless --allow-private).
-    Serve(serve::Args),
+    Serve(gwdoctor_checker::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,7 +60,7 @@ fn main() -> ExitCode {
         Command::FlushDns(args) => commands::flush_dns::run(args),
         Command::Install(args) => commands::install::install(args),
         Command::Uninstall(args) => commands::install::uninstall(args),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => gwdoctor_checker::run(args).map(|()| exit::Exit::Healthy),
     };
     match result {
         Ok(code) => code.into(),

@@ -1,8 +1,11 @@
-//! `gwdoctor serve`: the hosted checker. Serves the checker page (`www/`), the wasm core, and
+//! The hosted checker behind `gwdoctor serve`: the checker page (`www/`), the wasm core, and
 //! `GET /api/v1/check?url=…` — the verdict from this vantage point, optionally fanned out to peer
 //! checkers — safe to put on the internet: public addresses only unless told otherwise, every
 //! redirect re-checked, per-client rate limits, bounded probes and connections, a short result
 //! cache per URL.
+//!
+//! The public interface is [`Args`] (the command line of `serve`, a `clap::Args`) and [`run`].
+//! The `gwdoctor` binary (`native-host/`) wires it in as its `serve` command.
 
 mod cache;
 mod checker;
@@ -18,7 +21,6 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use anyhow::{bail, Context, Result};
 use gwdoctor_net::{probe::phase_limits, AddressPolicy, Cidr, ProbeOptions, ResolverSpec};
 
-use crate::exit::Exit;
 use cache::{CacheLimits, CachedChecker};
 use checker::Checker;
 use config::VantageConfig;
@@ -87,7 +89,7 @@ pub struct Args {
 }
 
 /// Runs `serve` until interrupted.
-pub fn run(args: Args) -> Result<Exit> {
+pub fn run(args: Args) -> Result<()> {
     if !(1..=120).contains(&args.timeout) || args.max_redirects > 20 || args.cache_ttl > 3600 {
         bail!("--timeout must be 1…120 s, --max-redirects at most 20, --cache-ttl at most 3600 s");
     }
@@ -133,8 +135,7 @@ pub fn run(args: Args) -> Result<Exit> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(args, vantage, options, limits))?;
-    Ok(Exit::Healthy)
+    runtime.block_on(serve(args, vantage, options, limits))
 }
 
 async fn serve(
