@@ -22,6 +22,7 @@ pub mod retry_after;
 pub mod signatures;
 pub mod snapshot;
 pub mod verdict;
+mod vocab;
 
 pub use classify::{
     category_for_status, classify, classify_network_failure, classify_with, is_error_status,

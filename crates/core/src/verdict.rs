@@ -5,6 +5,8 @@
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
+pub use crate::vocab::{Category, Cause, Role, Step};
+
 /// What Gateway Doctor concludes about one response (or one failed attempt to get one).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
@@ -32,130 +34,6 @@ pub struct Verdict {
     pub advice: Vec<Advice>,
     /// The verdict in one plain sentence, for people ("nginx could not get an answer from …").
     pub summary: String,
-}
-
-/// The broad kind of a failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Category {
-    /// 502: a gateway got no valid answer from the server behind it.
-    BadGateway,
-    /// 504 (and Cloudflare 524): a gateway timed out waiting for the server behind it.
-    GatewayTimeout,
-    /// 503: the service said it cannot answer now (overload, maintenance, no healthy backend).
-    ServiceUnavailable,
-    /// 500: the server hit an internal error.
-    InternalError,
-    /// The origin refused the gateway's connection (Cloudflare 521).
-    OriginDown,
-    /// The origin could not be reached at all (Cloudflare 522/523/530, or no route from here).
-    OriginUnreachable,
-    /// A TLS handshake failed (Cloudflare 525/526, or a certificate error from here).
-    TlsError,
-    /// Any other 5xx.
-    #[serde(rename = "other-5xx")]
-    Other5xx,
-    /// A page that is not an error.
-    NotAnError,
-}
-
-/// Where a layer sits in the delivery chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// A proxy on the visitor's side (corporate or ISP proxy).
-    ForwardProxy,
-    /// A content delivery network edge.
-    Cdn,
-    /// A web application firewall.
-    Waf,
-    /// A load balancer.
-    LoadBalancer,
-    /// A platform's router in front of the app (Heroku, Vercel, Render …).
-    Paas,
-    /// A caching proxy.
-    Cache,
-    /// A reverse proxy in front of the application.
-    ReverseProxy,
-    /// The application itself.
-    Origin,
-}
-
-impl Role {
-    /// The contract id of the role.
-    pub fn id(self) -> &'static str {
-        match self {
-            Role::ForwardProxy => "forward-proxy",
-            Role::Cdn => "cdn",
-            Role::Waf => "waf",
-            Role::LoadBalancer => "load-balancer",
-            Role::Paas => "paas",
-            Role::Cache => "cache",
-            Role::ReverseProxy => "reverse-proxy",
-            Role::Origin => "origin",
-        }
-    }
-}
-
-/// Why a hop failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Cause {
-    /// The next hop refused the connection.
-    ConnectionRefused,
-    /// The next hop did not answer in time.
-    Timeout,
-    /// The next hop answered with something that is not a valid HTTP response.
-    InvalidResponse,
-    /// The next hop's response headers were too large for the gateway.
-    HeaderTooLarge,
-    /// A TLS handshake failed.
-    Tls,
-    /// A name could not be resolved.
-    Dns,
-    /// The application failed and said so itself.
-    AppError,
-    /// The site is down for maintenance.
-    Maintenance,
-    /// The site is overloaded or has no healthy backend.
-    Overload,
-    /// The evidence does not tell.
-    Unknown,
-}
-
-impl Cause {
-    /// The contract id of the cause.
-    pub fn id(self) -> &'static str {
-        match self {
-            Cause::ConnectionRefused => "connection-refused",
-            Cause::Timeout => "timeout",
-            Cause::InvalidResponse => "invalid-response",
-            Cause::HeaderTooLarge => "header-too-large",
-            Cause::Tls => "tls",
-            Cause::Dns => "dns",
-            Cause::AppError => "app-error",
-            Cause::Maintenance => "maintenance",
-            Cause::Overload => "overload",
-            Cause::Unknown => "unknown",
-        }
-    }
-}
-
-impl Category {
-    /// The contract id of the category.
-    pub fn id(self) -> &'static str {
-        match self {
-            Category::BadGateway => "bad-gateway",
-            Category::GatewayTimeout => "gateway-timeout",
-            Category::ServiceUnavailable => "service-unavailable",
-            Category::InternalError => "internal-error",
-            Category::OriginDown => "origin-down",
-            Category::OriginUnreachable => "origin-unreachable",
-            Category::TlsError => "tls-error",
-            Category::Other5xx => "other-5xx",
-            Category::NotAnError => "not-an-error",
-        }
-    }
 }
 
 /// The product that produced the page.
@@ -262,43 +140,3 @@ pub struct Advice {
     pub why: String,
 }
 
-/// The visitor checklist steps advice can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Step {
-    /// Try again (the extension does it with backoff).
-    Retry,
-    /// Reload skipping every cache.
-    BypassCache,
-    /// Ask another vantage point whether the site is down for everyone.
-    CheckElsewhere,
-    /// Compare resolvers / flush the DNS cache.
-    CheckDns,
-    /// Try from a private window (no cookies, no extensions).
-    PrivateWindow,
-    /// Try from another network (e.g. mobile data instead of Wi-Fi).
-    OtherNetwork,
-    /// Wait: the site says when it will be back.
-    Wait,
-    /// Read an archived copy of the page meanwhile.
-    ArchivedCopy,
-    /// Only the site's operators can fix it.
-    ContactSite,
-}
-
-impl Step {
-    /// The contract id of the step.
-    pub fn id(self) -> &'static str {
-        match self {
-            Step::Retry => "retry",
-            Step::BypassCache => "bypass-cache",
-            Step::CheckElsewhere => "check-elsewhere",
-            Step::CheckDns => "check-dns",
-            Step::PrivateWindow => "private-window",
-            Step::OtherNetwork => "other-network",
-            Step::Wait => "wait",
-            Step::ArchivedCopy => "archived-copy",
-            Step::ContactSite => "contact-site",
-        }
-    }
-}

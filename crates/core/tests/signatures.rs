@@ -1,26 +1,7 @@
-//! The embedded signature database: every file valid, the contract's vendor list and the files in
-//! step, every rule documented.
+//! The embedded signature database: every file valid and named after its vendor, the packed form
+//! equal to the TOML files. (The vendor list of the contract: `tests/contract.rs`.)
 
 use gwdoctor_core::SignatureDb;
-
-/// The vendor ids the contract lists (`docs/verdict.md`, between the `vendor-ids` markers).
-fn contract_vendors() -> Vec<String> {
-    let doc = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/verdict.md"
-    ))
-    .expect("docs/verdict.md");
-    let start = doc.find("<!-- vendor-ids").expect("vendor-ids marker");
-    let end = doc
-        .find("<!-- /vendor-ids -->")
-        .expect("/vendor-ids marker");
-    doc[start..end]
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
-}
 
 #[test]
 fn embedded_database_is_valid() {
@@ -35,31 +16,6 @@ fn embedded_database_is_valid() {
                 .collect::<String>()
         );
     }
-}
-
-#[test]
-fn the_contract_lists_exactly_the_vendors_of_the_database() {
-    let db = SignatureDb::embedded();
-    let listed = contract_vendors();
-    let missing: Vec<&String> = listed
-        .iter()
-        .filter(|id| *id != "unknown")
-        .filter(|id| !db.rules().iter().any(|r| db.vendors()[r.vendor].id == **id))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "vendors of docs/verdict.md without any signature: {missing:?}"
-    );
-    let unlisted: Vec<&str> = db
-        .vendors()
-        .iter()
-        .map(|v| v.id.as_str())
-        .filter(|id| !listed.iter().any(|l| l == id))
-        .collect();
-    assert!(
-        unlisted.is_empty(),
-        "vendors with signature files that docs/verdict.md does not list: {unlisted:?}"
-    );
 }
 
 #[test]

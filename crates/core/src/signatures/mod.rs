@@ -1,6 +1,7 @@
 //! The signature database: vendor files (`crates/core/signatures/*.toml`, format documented in
 //! the README there) loaded, validated and compiled once into matchers.
 
+mod file;
 mod literals;
 mod spec;
 
@@ -161,7 +162,7 @@ impl SignatureDb {
 
     /// Compiles a database from the packed form `build.rs` writes ([`PACKED`]).
     pub fn from_packed(bytes: &[u8]) -> Result<Self, Vec<SignatureError>> {
-        let files: Vec<(String, spec::file::VendorFile)> =
+        let files: Vec<(String, file::VendorFile)> =
             postcard::from_bytes(bytes).map_err(|e| {
                 vec![SignatureError {
                     file: "(packed signatures)".into(),
@@ -190,7 +191,7 @@ impl SignatureDb {
     ) -> Result<Self, Vec<SignatureError>> {
         let mut builder = Builder::default();
         for (file, text) in files {
-            match toml::from_str::<spec::file::VendorFile>(text) {
+            match toml::from_str::<file::VendorFile>(text) {
                 Ok(parsed) => {
                     for number in parsed.unsourced_rules() {
                         builder.errors.push(SignatureError {

@@ -1,8 +1,8 @@
-//! The signature file format (format 1). `file` holds a vendor file as owned values, as TOML
-//! files (feature `toml`) and the packed database (`build.rs` → postcard) are read; the borrowed
-//! `VendorSpec`/`RuleSpec` view of it is what the database is compiled from, so every source goes
-//! through one validation and compilation path.
+//! The borrowed view of a signature file (`super::file`) that the database is compiled from, so
+//! TOML files (feature `toml`) and the packed database go through one validation and
+//! compilation path.
 
+use super::file::{RuleFile, VendorFile};
 use crate::verdict::{Category, Cause, Role};
 
 /// One vendor file.
@@ -54,101 +54,39 @@ pub struct RuleSpec<'a> {
     pub detail: &'a str,
 }
 
-/// Vendor files as owned values: parsed from TOML, or decoded from the packed database, whose
-/// field order `build.rs` follows.
-pub(super) mod file {
-    use serde::Deserialize;
-
-    use super::{RuleSpec, VendorSpec};
-    use crate::verdict::{Category, Cause, Role};
-
-    /// One vendor file.
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub struct VendorFile {
-        format: u32,
-        id: String,
-        name: String,
-        role: Role,
-        based_on: Option<String>,
-        #[serde(default, rename = "website")]
-        _website: Option<String>,
-        #[serde(default)]
-        layer: Vec<RuleFile>,
-        #[serde(default)]
-        page: Vec<RuleFile>,
+/// The borrowed view of a vendor file, as parsed from TOML or decoded from the packed database.
+impl VendorFile {
+    /// Calls `f` with a borrowed view of the file.
+    pub fn with_view<T>(&self, f: impl FnOnce(&VendorSpec<'_>) -> T) -> T {
+        let layer: Vec<RuleSpec<'_>> = self.layer.iter().map(RuleFile::view).collect();
+        let page: Vec<RuleSpec<'_>> = self.page.iter().map(RuleFile::view).collect();
+        f(&VendorSpec {
+            format: self.format,
+            id: &self.id,
+            name: &self.name,
+            role: self.role,
+            based_on: self.based_on.as_deref(),
+            layer: &layer,
+            page: &page,
+        })
     }
+}
 
-    /// One rule.
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub struct RuleFile {
-        header: Option<String>,
-        contains: Option<String>,
-        regex: Option<String>,
-        #[serde(default)]
-        status: Vec<u16>,
-        #[serde(default)]
-        empty_body: bool,
-        max_body_bytes: Option<usize>,
-        weight: Option<f32>,
-        cause: Option<Cause>,
-        category: Option<Category>,
-        role: Option<Role>,
-        #[serde(default)]
-        passed_through: bool,
-        detail: String,
-        // Checked when a TOML file is read; the packed database leaves it empty.
-        #[cfg_attr(not(feature = "toml"), allow(dead_code))]
-        source: String,
-    }
-
-    impl RuleFile {
-        fn view(&self) -> RuleSpec<'_> {
-            RuleSpec {
-                header: self.header.as_deref(),
-                contains: self.contains.as_deref(),
-                regex: self.regex.as_deref(),
-                status: &self.status,
-                empty_body: self.empty_body,
-                max_body_bytes: self.max_body_bytes,
-                weight: self.weight,
-                cause: self.cause,
-                category: self.category,
-                role: self.role,
-                passed_through: self.passed_through,
-                detail: &self.detail,
-            }
-        }
-    }
-
-    impl VendorFile {
-        /// The numbers (layer rules first, from 1) of rules that do not say where they were
-        /// observed.
-        #[cfg(feature = "toml")]
-        pub fn unsourced_rules(&self) -> Vec<usize> {
-            self.layer
-                .iter()
-                .chain(&self.page)
-                .enumerate()
-                .filter(|(_, rule)| rule.source.trim().is_empty())
-                .map(|(index, _)| index + 1)
-                .collect()
-        }
-
-        /// Calls `f` with a borrowed view of the file.
-        pub fn with_view<T>(&self, f: impl FnOnce(&VendorSpec<'_>) -> T) -> T {
-            let layer: Vec<RuleSpec<'_>> = self.layer.iter().map(RuleFile::view).collect();
-            let page: Vec<RuleSpec<'_>> = self.page.iter().map(RuleFile::view).collect();
-            f(&VendorSpec {
-                format: self.format,
-                id: &self.id,
-                name: &self.name,
-                role: self.role,
-                based_on: self.based_on.as_deref(),
-                layer: &layer,
-                page: &page,
-            })
+impl RuleFile {
+    fn view(&self) -> RuleSpec<'_> {
+        RuleSpec {
+            header: self.header.as_deref(),
+            contains: self.contains.as_deref(),
+            regex: self.regex.as_deref(),
+            status: &self.status,
+            empty_body: self.empty_body,
+            max_body_bytes: self.max_body_bytes,
+            weight: self.weight,
+            cause: self.cause,
+            category: self.category,
+            role: self.role,
+            passed_through: self.passed_through,
+            detail: &self.detail,
         }
     }
 }
