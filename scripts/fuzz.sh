@@ -10,7 +10,10 @@ seconds=${2:-60}
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install --quiet cargo-fuzz
 mkdir -p "corpus/$target"
 if [ "$target" = parse_classify ]; then
-  cp ../tests/corpus/*/*.http "corpus/$target/"
+  # Several corpus folders hold files of one name: keep the folder in the copy's name.
+  for file in ../tests/corpus/*/*.http; do
+    cp "$file" "corpus/$target/$(basename "$(dirname "$file")")-$(basename "$file")"
+  done
 elif [ -d "seeds/$target" ]; then
   cp "seeds/$target"/* "corpus/$target/"
 fi

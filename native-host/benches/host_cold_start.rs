@@ -51,7 +51,7 @@ fn main() {
     let exe = env!("CARGO_BIN_EXE_gwdoctor");
     let origin = format!(
         "chrome-extension://{}/",
-        gwdoctor_host::host::allow::DEFAULT_EXTENSION_IDS[0]
+        gwdoctor_wire::native::DEFAULT_EXTENSION_IDS[0]
     );
     let mut times = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {

@@ -260,4 +260,16 @@ fn dns_and_probe_through_the_host() {
     assert_eq!(probe["failed_hop"]["stage"], "connect");
     assert_eq!(probe["failed_hop"]["cause"], "connection-refused");
     assert_eq!(probe["verdict"]["category"], "origin-down");
+    // What the extension reads of these results (gwdoctor_wire::native::ReplyResult) is in them.
+    let read = |reply: &Value| -> gwdoctor_wire::native::Reply {
+        serde_json::from_value(reply.clone()).unwrap()
+    };
+    let dns = read(by_id(&replies, json!("d"))).result.unwrap();
+    assert_eq!(dns.findings[0].kind, "divergent");
+    assert!(!dns.findings[0].message.is_empty());
+    let probe = read(by_id(&replies, json!("p"))).result.unwrap();
+    assert!(probe.address.is_some());
+    let verdict = probe.verdict.unwrap();
+    assert_eq!((verdict.error, verdict.status), (Some(true), None));
+    assert!(verdict.summary.is_some_and(|s| !s.is_empty()));
 }

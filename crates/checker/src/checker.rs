@@ -1,12 +1,12 @@
 //! One check as the server runs it: the probe of `gwdoctor_net` under the address policy,
 //! redirects followed by the server itself (each hop probed, and so re-checked against the
-//! policy, on its own), and the result as the API's JSON object.
+//! policy, on its own), and the result as the API's answer (`gwdoctor_wire::check::CheckAnswer`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use gwdoctor_net::{probe, AddressPolicy, Forbidden, ProbeOptions, ProbeReport, Target};
-use serde::Serialize;
+use gwdoctor_wire::check::{CheckAnswer, Redirect};
 use serde_json::{Map, Value};
 
 /// What a check ends in (both kept in the cache).
@@ -17,14 +17,6 @@ pub enum Outcome {
     Checked(Bytes),
     /// The URL, or a redirect it led to, goes to an address the policy refuses.
     Refused(String),
-}
-
-/// One redirect followed.
-#[derive(Debug, Clone, Serialize)]
-struct Redirect {
-    url: String,
-    status: u16,
-    location: String,
 }
 
 /// Runs checks: probe options (address policy included) and the redirect limit.
@@ -85,8 +77,8 @@ impl Checker {
                     target = next;
                 }
                 None => {
-                    let object = self.render(&requested, report, redirects);
-                    let json = serde_json::to_vec(&object).unwrap_or_default();
+                    let answer = self.render(&requested, report, redirects);
+                    let json = serde_json::to_vec(&answer).unwrap_or_default();
                     return Outcome::Checked(Bytes::from(json));
                 }
             }
@@ -108,26 +100,21 @@ impl Checker {
         requested: &str,
         report: ProbeReport,
         redirects: Vec<Redirect>,
-    ) -> Map<String, Value> {
-        let mut object = match serde_json::to_value(&report.verdict) {
-            Ok(Value::Object(members)) => members,
-            _ => Map::new(),
-        };
+    ) -> CheckAnswer {
         let mut probe = match serde_json::to_value(&report) {
             Ok(Value::Object(members)) => members,
             _ => Map::new(),
         };
         probe.remove("verdict");
         probe.remove("url");
-        object.insert("requested_url".into(), requested.into());
-        object.insert("vantage".into(), self.vantage.clone().into());
-        object.insert("checked_at".into(), unix_now().into());
-        object.insert(
-            "redirects".into(),
-            serde_json::to_value(redirects).unwrap_or_default(),
-        );
-        object.insert("probe".into(), Value::Object(probe));
-        object
+        CheckAnswer {
+            verdict: report.verdict,
+            requested_url: requested.to_string(),
+            vantage: self.vantage.clone(),
+            checked_at: unix_now(),
+            redirects,
+            probe,
+        }
     }
 }
 

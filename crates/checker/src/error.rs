@@ -1,10 +1,10 @@
-//! Why the API gives no verdict, as `{"error": {"code", "message"}}` with a fitting status.
+//! Why the API gives no verdict: an `ErrorAnswer` (`gwdoctor_wire::check`) with a fitting status.
 
 use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
+use gwdoctor_wire::check::{ErrorAnswer, ErrorBody, ErrorCode};
 
 /// An answer without a verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,13 +23,13 @@ pub enum ApiError {
 
 impl ApiError {
     /// The stable code clients match on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::InvalidUrl(_) => "invalid-url",
-            ApiError::ForbiddenTarget(_) => "forbidden-target",
-            ApiError::RateLimited(_) => "rate-limited",
-            ApiError::Busy => "busy",
-            ApiError::Deadline(_) => "deadline",
+            ApiError::InvalidUrl(_) => ErrorCode::InvalidUrl,
+            ApiError::ForbiddenTarget(_) => ErrorCode::ForbiddenTarget,
+            ApiError::RateLimited(_) => ErrorCode::RateLimited,
+            ApiError::Busy => ErrorCode::Busy,
+            ApiError::Deadline(_) => ErrorCode::Deadline,
         }
     }
 
@@ -61,9 +61,14 @@ impl ApiError {
         }
     }
 
-    /// The JSON body.
-    pub fn body(&self) -> serde_json::Value {
-        json!({ "error": { "code": self.code(), "message": self.message() } })
+    /// The answer's body.
+    pub fn body(&self) -> ErrorAnswer {
+        ErrorAnswer {
+            error: ErrorBody {
+                code: self.code(),
+                message: self.message(),
+            },
+        }
     }
 }
 

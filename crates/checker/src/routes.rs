@@ -14,6 +14,7 @@ use axum::{
     Json, Router,
 };
 use gwdoctor_net::Target;
+use gwdoctor_wire::check::{self, VantagePoints};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tower_http::{
@@ -27,7 +28,7 @@ use super::{
     checker::Outcome,
     error::ApiError,
     limit::{rate_limit, ClientLimiter},
-    vantage::{aggregate, Answer, Vantage},
+    vantage::Vantage,
 };
 
 /// The page's policy: scripts and styles from this server only (no inline code), the wasm core
@@ -157,11 +158,10 @@ async fn run_check(app: &App, query: CheckQuery) -> Result<Response, ApiError> {
 
 /// This checker's result `json` with `vantage_points`: its own verdict and every peer's.
 async fn with_vantage_points(app: &App, checked_url: &str, json: &[u8]) -> Vec<u8> {
-    let object: Map<String, Value> = serde_json::from_slice(json).unwrap_or_default();
     let mut results = vec![(
         app.checks.vantage().to_string(),
         None,
-        Answer::Verdict(object.clone()),
+        check::read_bytes(200, json),
     )];
     for (peer, answer) in app.vantage.ask_all(checked_url).await {
         results.push((
@@ -170,8 +170,9 @@ async fn with_vantage_points(app: &App, checked_url: &str, json: &[u8]) -> Vec<u
             (*answer).clone(),
         ));
     }
-    let mut object = object;
-    object.insert("vantage_points".into(), aggregate(&results));
+    let mut object: Map<String, Value> = serde_json::from_slice(json).unwrap_or_default();
+    let sum = serde_json::to_value(VantagePoints::sum(results)).unwrap_or_default();
+    object.insert("vantage_points".into(), sum);
     serde_json::to_vec(&object).unwrap_or_default()
 }
 

@@ -1,33 +1,24 @@
 //! "Down for everyone?": the same check asked of the peer checkers of the vantage-point file,
-//! side by side with this checker's own, and summed up ("down from 3 of 3 vantage points").
+//! side by side with this checker's own, and summed up (`gwdoctor_wire::check::VantagePoints`).
 //! Peers are asked without fan-out (no loops), and their answers are cached like local checks,
 //! so a crowd checking one outage costs each peer one request.
 
 use std::{sync::Arc, time::Duration};
 
 use futures_util::future::join_all;
+use gwdoctor_wire::check::{self, Reading};
 use moka::future::Cache;
-use serde_json::{json, Map, Value};
 
 use super::config::Peer;
 
 /// Bytes of a peer's answer read at most.
 const MAX_PEER_ANSWER: usize = 1 << 20;
 
-/// What one vantage point said about a URL.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Answer {
-    /// A verdict (the API's object).
-    Verdict(Map<String, Value>),
-    /// No verdict: why.
-    Failed(String),
-}
-
 /// The peers and their cached answers.
 pub struct Vantage {
     peers: Vec<Peer>,
     client: reqwest::Client,
-    answers: Cache<(usize, String), Arc<Answer>>,
+    answers: Cache<(usize, String), Arc<Reading>>,
 }
 
 impl Vantage {
@@ -54,7 +45,7 @@ impl Vantage {
     }
 
     /// Asks every peer about `url` at once.
-    pub async fn ask_all(&self, url: &str) -> Vec<(&Peer, Arc<Answer>)> {
+    pub async fn ask_all(&self, url: &str) -> Vec<(&Peer, Arc<Reading>)> {
         let asks = self
             .peers
             .iter()
@@ -71,9 +62,9 @@ impl Vantage {
         join_all(asks).await
     }
 
-    async fn ask(&self, peer: &Peer, url: &str) -> Answer {
+    async fn ask(&self, peer: &Peer, url: &str) -> Reading {
         let Ok(endpoint) = peer.url.join("api/v1/check") else {
-            return Answer::Failed("the peer's URL cannot take the API path".into());
+            return Reading::Failed("the peer's URL cannot take the API path".into());
         };
         let response = match self
             .client
@@ -84,15 +75,15 @@ impl Vantage {
         {
             Ok(response) => response,
             Err(e) => {
-                return Answer::Failed(format!("could not reach the peer: {}", error_text(&e)))
+                return Reading::Failed(format!("could not reach the peer: {}", error_text(&e)))
             }
         };
         let status = response.status();
         let body = match read_capped(response).await {
             Ok(body) => body,
-            Err(e) => return Answer::Failed(e),
+            Err(e) => return Reading::Failed(e),
         };
-        read_answer(status.as_u16(), &body)
+        check::read_bytes(status.as_u16(), &body)
     }
 }
 
@@ -123,138 +114,4 @@ fn error_text(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// Reads a peer's API answer: a verdict object on 2xx, the error message otherwise.
-fn read_answer(status: u16, body: &[u8]) -> Answer {
-    let parsed: Option<Map<String, Value>> = serde_json::from_slice(body).ok();
-    match parsed {
-        Some(object)
-            if (200..300).contains(&status)
-                && object.get("error").is_some_and(Value::is_boolean) =>
-        {
-            Answer::Verdict(object)
-        }
-        Some(object) => {
-            let message = object
-                .get("error")
-                .and_then(|e| e.get("message"))
-                .and_then(Value::as_str)
-                .unwrap_or("no verdict in the answer");
-            Answer::Failed(format!("the peer answered {status}: {message}"))
-        }
-        None => Answer::Failed(format!("the peer answered {status} without a verdict")),
-    }
-}
-
-/// The `vantage_points` member: each vantage point's result and the sum.
-pub fn aggregate(results: &[(String, Option<String>, Answer)]) -> Value {
-    let mut down = 0;
-    let mut up = 0;
-    let entries: Vec<Value> = results
-        .iter()
-        .map(|(name, checker, answer)| match answer {
-            Answer::Verdict(verdict) => {
-                let is_down = verdict.get("error").and_then(Value::as_bool) == Some(true);
-                if is_down {
-                    down += 1;
-                } else {
-                    up += 1;
-                }
-                json!({ "name": name, "checker": checker, "answered": true, "down": is_down, "verdict": verdict })
-            }
-            Answer::Failed(detail) => {
-                json!({ "name": name, "checker": checker, "answered": false, "detail": detail })
-            }
-        })
-        .collect();
-    let answered = down + up;
-    let unanswered = results.len() - answered;
-    let points = if answered == 1 { "point" } else { "points" };
-    let mut summary = match (answered, down) {
-        (0, _) => "no vantage point answered".to_string(),
-        (n, 0) => format!("up from {n} of {n} vantage {points}"),
-        (n, d) => format!("down from {d} of {n} vantage {points}"),
-    };
-    if answered > 0 && unanswered > 0 {
-        summary += &format!(" ({unanswered} more did not answer)");
-    }
-    json!({
-        "summary": summary,
-        "down": down,
-        "up": up,
-        "unanswered": unanswered,
-        "everyone": answered > 0 && down == answered,
-        "results": entries,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn verdict(error: bool) -> Answer {
-        let Value::Object(object) = json!({"error": error, "status": 502}) else {
-            unreachable!()
-        };
-        Answer::Verdict(object)
-    }
-
-    #[test]
-    fn sums_up_the_vantage_points() {
-        let all_down = [
-            ("a".to_string(), None, verdict(true)),
-            (
-                "b".to_string(),
-                Some("http://b/".to_string()),
-                verdict(true),
-            ),
-            (
-                "c".to_string(),
-                Some("http://c/".to_string()),
-                verdict(true),
-            ),
-        ];
-        let sum = aggregate(&all_down);
-        assert_eq!(sum["summary"], "down from 3 of 3 vantage points");
-        assert_eq!(sum["everyone"], true);
-        let mixed = [
-            ("a".to_string(), None, verdict(false)),
-            ("b".to_string(), None, verdict(true)),
-            (
-                "c".to_string(),
-                None,
-                Answer::Failed("no answer in time".into()),
-            ),
-        ];
-        let sum = aggregate(&mixed);
-        assert_eq!(
-            sum["summary"],
-            "down from 1 of 2 vantage points (1 more did not answer)"
-        );
-        assert_eq!(sum["everyone"], false);
-        assert_eq!(sum["results"][2]["answered"], false);
-        let up = [("a".to_string(), None, verdict(false))];
-        assert_eq!(aggregate(&up)["summary"], "up from 1 of 1 vantage point");
-    }
-
-    #[test]
-    fn reads_peer_answers() {
-        assert!(matches!(
-            read_answer(200, br#"{"error": true}"#),
-            Answer::Verdict(_)
-        ));
-        assert_eq!(
-            read_answer(
-                403,
-                br#"{"error": {"code": "forbidden-target", "message": "private"}}"#
-            ),
-            Answer::Failed("the peer answered 403: private".into())
-        );
-        assert!(matches!(read_answer(200, b"<html>"), Answer::Failed(_)));
-        assert!(matches!(
-            read_answer(200, br#"{"status": 1}"#),
-            Answer::Failed(_)
-        ));
-    }
 }

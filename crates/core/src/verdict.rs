@@ -139,4 +139,3 @@ pub struct Advice {
     /// Why this step, from the evidence.
     pub why: String,
 }
-

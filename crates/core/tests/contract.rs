@@ -94,7 +94,9 @@ fn every_listed_vendor_has_a_rule() {
     let db = SignatureDb::embedded();
     for vendor in db.vendors() {
         assert!(
-            db.rules().iter().any(|r| db.vendors()[r.vendor].id == vendor.id),
+            db.rules()
+                .iter()
+                .any(|r| db.vendors()[r.vendor].id == vendor.id),
             "vendor `{}` has a file but no rule",
             vendor.id
         );

@@ -224,6 +224,44 @@ impl ResolverSpec {
     }
 }
 
+/// The resolvers to compare: the system's first (unless `system` is false), then `alternates`
+/// or the defaults (Cloudflare, Google, Quad9).
+pub fn resolver_list(
+    alternates: Option<&[String]>,
+    system: bool,
+) -> Result<Vec<ResolverSpec>, String> {
+    let mut list = Vec::new();
+    if system {
+        list.push(ResolverSpec::System);
+    }
+    let defaults: Vec<String> = DEFAULT_ALTERNATES.iter().map(|s| s.to_string()).collect();
+    for spec in alternates.unwrap_or(&defaults) {
+        let spec = ResolverSpec::parse(spec).map_err(|e| e.to_string())?;
+        if !list.contains(&spec) {
+            list.push(spec);
+        }
+    }
+    if list.is_empty() {
+        return Err("no resolver to ask".into());
+    }
+    if list.len() > 16 {
+        return Err("at most 16 resolvers at once".into());
+    }
+    Ok(list)
+}
+
+/// Checks a DNS name as typed: not empty, at most 253 characters, no spaces.
+pub fn check_name(name: &str) -> Result<&str, String> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.len() > 253
+        || name.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!("`{name}` is not a DNS name"));
+    }
+    Ok(name)
+}
+
 impl fmt::Display for ResolverSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())

@@ -29,11 +29,9 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "bench")]
 pub use bench::{classify_timings, Timings};
 pub use browser_error::network_failure;
+pub use gwdoctor_wire::native::HOST_NAME as NATIVE_HOST;
 pub use page::PageSnapshot;
-pub use remote::{
-    native_outcome, native_request, vantage_outcome, CheckerAnswer, NativeReply, NativeRequest,
-    NATIVE_HOST,
-};
+pub use remote::{native_outcome, native_request, vantage_outcome};
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value
@@ -405,7 +403,7 @@ impl Checklist {
         body: JsValue,
         now: f64,
     ) -> Result<JsValue, JsError> {
-        let body: Option<CheckerAnswer> = if body.is_object() {
+        let body: Option<gwdoctor_wire::check::Answer> = if body.is_object() {
             Some(from_js(body, "checker answer")?)
         } else {
             None
@@ -477,7 +475,7 @@ impl Checklist {
         now: f64,
     ) -> Result<JsValue, JsError> {
         let step: NativeStep = from_js(step, "step")?;
-        let reply: NativeReply = from_js(reply, "reply")?;
+        let reply: gwdoctor_wire::native::Reply = from_js(reply, "reply")?;
         let outcome = native_outcome(step, &reply);
         self.handle(
             Event::NativeDone {

@@ -1,29 +1,12 @@
-//! The two outside voices of the checklist: the native host (`native-host/PROTOCOL.md`, version 1)
-//! and the hosted checkers (`GET /api/v1/check?url=…` → a verdict). Requests are built and answers
-//! read here; the extension only moves them. Answers are typed views of the JSON with every field
-//! optional, so added fields and missing ones are both fine.
+//! The two outside voices of the checklist: the native host and the hosted checkers. Their
+//! messages are `gwdoctor_wire`'s types; here they become the checklist's events: requests built
+//! for its questions, answers read into its outcomes. The extension only moves them.
 
 use gwdoctor_core::checklist::{NativeOutcome, NativeStep, RemoteOutcome};
-use serde::{Deserialize, Serialize};
-
-/// The native messaging host's name (`chrome.runtime.sendNativeMessage(NAME, …)`).
-pub const NATIVE_HOST: &str = "org.gatewaydoctor.gwdoctor";
-
-/// A protocol request (`{"v": 1, "id": …, "cmd": …, "args": {…}}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NativeRequest {
-    v: u8,
-    id: u64,
-    cmd: &'static str,
-    args: NativeArgs,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-enum NativeArgs {
-    Dns { name: String, timeout_ms: u64 },
-    Probe { url: String, timeout_ms: u64 },
-}
+use gwdoctor_wire::{
+    check::{self, Reading},
+    native::{Args, DnsArgs, Outgoing, ProbeArgs, Reply, ReplyResult, VerdictMembers},
+};
 
 /// The protocol request for a checklist question.
 pub fn native_request(
@@ -32,79 +15,28 @@ pub fn native_request(
     host: &str,
     id: u64,
     timeout_ms: u64,
-) -> NativeRequest {
-    let (cmd, args) = match step {
+) -> Outgoing {
+    let args = match step {
         // Resolvers run in parallel, each bounded; leave room for the answer within the timeout.
-        NativeStep::ResolverComparison => (
-            "dns",
-            NativeArgs::Dns {
-                name: host.to_string(),
-                timeout_ms: (timeout_ms / 3).clamp(100, 30_000),
-            },
-        ),
+        NativeStep::ResolverComparison => Args::Dns(DnsArgs {
+            name: host.to_string(),
+            resolvers: None,
+            system: None,
+            timeout_ms: Some((timeout_ms / 3).clamp(100, 30_000)),
+        }),
         // The timeout bounds each phase of the probe.
-        NativeStep::HopByHop => (
-            "probe",
-            NativeArgs::Probe {
-                url: url.to_string(),
-                timeout_ms: (timeout_ms / 4).clamp(1_000, 60_000),
-            },
-        ),
+        NativeStep::HopByHop => Args::Probe(ProbeArgs {
+            url: url.to_string(),
+            resolver: None,
+            timeout_ms: Some((timeout_ms / 4).clamp(1_000, 60_000)),
+            max_addresses: None,
+        }),
     };
-    NativeRequest {
-        v: 1,
-        id,
-        cmd,
-        args,
-    }
-}
-
-/// The host's reply, or `{"browser_error": "…"}` when the browser could not reach the host.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct NativeReply {
-    browser_error: Option<String>,
-    ok: Option<bool>,
-    error: Option<ErrorBody>,
-    result: Option<NativeResult>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-struct ErrorBody {
-    code: Option<String>,
-    message: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-struct NativeResult {
-    // `dns`
-    consensus: Vec<String>,
-    findings: Vec<Finding>,
-    // `probe`
-    address: Option<String>,
-    verdict: Option<VerdictSummary>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-struct Finding {
-    kind: String,
-    message: String,
-}
-
-/// The members of a verdict the checklist reads.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-struct VerdictSummary {
-    error: Option<bool>,
-    status: Option<u16>,
-    summary: Option<String>,
+    Outgoing::new(id, args)
 }
 
 /// Reads the host's reply to `step`.
-pub fn native_outcome(step: NativeStep, reply: &NativeReply) -> NativeOutcome {
+pub fn native_outcome(step: NativeStep, reply: &Reply) -> NativeOutcome {
     if let Some(detail) = &reply.browser_error {
         return NativeOutcome::Unavailable {
             detail: detail.clone(),
@@ -130,7 +62,7 @@ pub fn native_outcome(step: NativeStep, reply: &NativeReply) -> NativeOutcome {
     }
 }
 
-fn dns_outcome(result: &NativeResult) -> NativeOutcome {
+fn dns_outcome(result: &ReplyResult) -> NativeOutcome {
     let healthy = !result.findings.is_empty() && result.findings.iter().all(|f| f.kind == "agree");
     let finding = if healthy {
         format!("Every resolver agrees: {}.", result.consensus.join(", "))
@@ -148,8 +80,8 @@ fn dns_outcome(result: &NativeResult) -> NativeOutcome {
     NativeOutcome::Answered { healthy, finding }
 }
 
-fn probe_outcome(result: &NativeResult) -> NativeOutcome {
-    let Some(VerdictSummary {
+fn probe_outcome(result: &ReplyResult) -> NativeOutcome {
+    let Some(VerdictMembers {
         error: Some(error),
         status,
         summary,
@@ -177,52 +109,21 @@ fn probe_outcome(result: &NativeResult) -> NativeOutcome {
     }
 }
 
-/// A checker's answer: a verdict, or an error object.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct CheckerAnswer {
-    error: Option<ErrorField>,
-    status: Option<u16>,
-    summary: Option<String>,
-    message: Option<String>,
-}
-
-/// `error` is a flag in a verdict, and a description in an API error.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum ErrorField {
-    Flag(bool),
-    Text(String),
-    Detail(ErrorBody),
-}
-
-/// Reads a checker's answer: `status` is the HTTP status of the API call, `body` its JSON (`None`
-/// when it was not JSON).
-pub fn vantage_outcome(status: u16, body: Option<&CheckerAnswer>) -> RemoteOutcome {
-    let Some(answer) = body else {
-        return RemoteOutcome::Failed {
-            detail: format!("the checker answered {status} without JSON"),
-        };
-    };
-    match (&answer.error, (200..300).contains(&status)) {
-        (Some(ErrorField::Flag(error)), true) => RemoteOutcome::Answered {
-            error: *error,
-            status: answer.status,
-            summary: answer.summary.clone().unwrap_or_default(),
+/// Reads a checker's answer (`status`: the HTTP status of the API call; `answer`: its JSON,
+/// `None` when it was not JSON) into the checklist's outcome.
+pub fn vantage_outcome(status: u16, answer: Option<&check::Answer>) -> RemoteOutcome {
+    match check::read(status, answer) {
+        Reading::Verdict {
+            error,
+            status,
+            summary,
+            ..
+        } => RemoteOutcome::Answered {
+            error,
+            status,
+            summary,
         },
-        (error, _) => {
-            let message = match error {
-                Some(ErrorField::Text(text)) => Some(text.clone()),
-                Some(ErrorField::Detail(detail)) => detail.message.clone().or(detail.code.clone()),
-                _ => None,
-            };
-            let message = message
-                .or(answer.message.clone())
-                .unwrap_or_else(|| "no verdict in the answer".into());
-            RemoteOutcome::Failed {
-                detail: format!("the checker answered {status}: {message}"),
-            }
-        }
+        Reading::Failed(detail) => RemoteOutcome::Failed { detail },
     }
 }
 
@@ -232,11 +133,11 @@ mod tests {
 
     use super::*;
 
-    fn reply(value: serde_json::Value) -> NativeReply {
+    fn reply(value: serde_json::Value) -> Reply {
         serde_json::from_value(value).unwrap()
     }
 
-    fn checker(value: serde_json::Value) -> CheckerAnswer {
+    fn checker(value: serde_json::Value) -> check::Answer {
         serde_json::from_value(value).unwrap()
     }
 
@@ -352,9 +253,9 @@ mod tests {
         let refused =
             checker(json!({"error": {"code": "forbidden-target", "message": "private address"}}));
         assert_eq!(
-            vantage_outcome(400, Some(&refused)),
+            vantage_outcome(403, Some(&refused)),
             RemoteOutcome::Failed {
-                detail: "the checker answered 400: private address".into()
+                detail: "the checker answered 403: private address".into()
             }
         );
         let text = checker(json!({"error": "rate limited"}));

@@ -3,8 +3,8 @@
 use std::{fmt::Write, time::Duration};
 
 use anyhow::{anyhow, Context, Result};
-use gwdoctor_host::host::dispatch::{check_name, resolver_list};
 use gwdoctor_net::dns::{DnsComparison, FindingKind, Outcome};
+use gwdoctor_net::resolver::{check_name, resolver_list};
 
 use crate::exit::Exit;
 

@@ -5,10 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use gwdoctor_host::host::{
-    allow::HOST_NAME,
-    manifest::{manifest_json, Browser, Home, Platform, BROWSERS},
-};
+use gwdoctor_host::host::manifest::{manifest_json, Browser, Home, Platform, BROWSERS};
+use gwdoctor_wire::native::HOST_NAME;
 
 use crate::exit::Exit;
 

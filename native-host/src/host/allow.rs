@@ -2,18 +2,9 @@
 
 use std::{collections::BTreeSet, ffi::OsString, path::PathBuf};
 
+use gwdoctor_wire::native::{DEFAULT_EXTENSION_IDS, HOST_NAME};
+
 use super::manifest::{self, Home, Platform};
-
-/// The native messaging host name (`chrome.runtime.connectNative(HOST_NAME)`).
-pub const HOST_NAME: &str = "org.gatewaydoctor.gwdoctor";
-
-/// Extensions always allowed: Gateway Doctor's Chromium-family id (fixed by its manifest `key`,
-/// see PROTOCOL.md) and its Firefox id. Add an id here, or without rebuilding with
-/// `gwdoctor install --extension-id ID`.
-pub const DEFAULT_EXTENSION_IDS: &[&str] = &[
-    "enjiaocbljlknocfdgmaigokkjebgldn",
-    "gwdoctor@gatewaydoctor.invalid",
-];
 
 /// Environment variable naming one more host manifest whose allowed extensions count (for
 /// browsers started with a custom profile directory).

@@ -7,16 +7,14 @@ use gwdoctor_core::{classify, parse_response, Headers, Snapshot};
 use gwdoctor_net::{
     flush,
     probe::{phase_limits, ProbeOptions},
-    resolver::DEFAULT_ALTERNATES,
+    resolver::{check_name, resolver_list},
     ResolverSpec, Target,
 };
-use serde::{de::DeserializeOwned, Deserialize};
-use serde_json::{json, Map, Value};
-
-use super::protocol::{ErrorCode, HostError};
-
-/// The commands, in PROTOCOL.md order.
-pub const COMMANDS: [&str; 5] = ["ping", "dns", "probe", "flush-dns", "classify"];
+use gwdoctor_wire::native::{
+    ClassifyArgs, DnsArgs, ErrorCode, FlushArgs, HostError, Ping, ProbeArgs, COMMANDS, VERSION,
+};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 /// A command with checked arguments.
 #[derive(Debug, Clone)]
@@ -48,40 +46,6 @@ pub enum Command {
     Classify(Box<Snapshot>),
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DnsArgs {
-    name: String,
-    resolvers: Option<Vec<String>>,
-    system: Option<bool>,
-    timeout_ms: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProbeArgs {
-    url: String,
-    resolver: Option<String>,
-    timeout_ms: Option<u64>,
-    max_addresses: Option<usize>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FlushArgs {
-    dry_run: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClassifyArgs {
-    response: Option<String>,
-    status: Option<u16>,
-    headers: Option<Vec<(String, String)>>,
-    body: Option<String>,
-    url: Option<String>,
-}
-
 /// Largest raw response or body `classify` accepts.
 const MAX_CLASSIFY_BYTES: usize = 1024 * 1024;
 
@@ -108,44 +72,6 @@ fn limit(
             range.end()
         )))
     }
-}
-
-/// The resolvers to compare: the system's first (unless `system` is false), then `alternates`
-/// or the defaults (Cloudflare, Google, Quad9).
-pub fn resolver_list(
-    alternates: Option<&[String]>,
-    system: bool,
-) -> Result<Vec<ResolverSpec>, String> {
-    let mut list = Vec::new();
-    if system {
-        list.push(ResolverSpec::System);
-    }
-    let defaults: Vec<String> = DEFAULT_ALTERNATES.iter().map(|s| s.to_string()).collect();
-    for spec in alternates.unwrap_or(&defaults) {
-        let spec = ResolverSpec::parse(spec).map_err(|e| e.to_string())?;
-        if !list.contains(&spec) {
-            list.push(spec);
-        }
-    }
-    if list.is_empty() {
-        return Err("no resolver to ask".into());
-    }
-    if list.len() > 16 {
-        return Err("at most 16 resolvers at once".into());
-    }
-    Ok(list)
-}
-
-/// Checks a DNS name as typed: not empty, at most 253 characters, no spaces.
-pub fn check_name(name: &str) -> Result<&str, String> {
-    let name = name.trim();
-    if name.is_empty()
-        || name.len() > 253
-        || name.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(format!("`{name}` is not a DNS name"));
-    }
-    Ok(name)
 }
 
 impl Command {
@@ -215,12 +141,12 @@ impl Command {
             v.map_err(|e| HostError::new(ErrorCode::Internal, e.to_string()))
         };
         match self {
-            Command::Ping => Ok(json!({
-                "host": "gwdoctor",
-                "version": env!("CARGO_PKG_VERSION"),
-                "protocol": super::protocol::VERSION,
-                "commands": COMMANDS,
-                "caller": caller,
+            Command::Ping => to_json(serde_json::to_value(Ping {
+                host: "gwdoctor".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                protocol: VERSION,
+                commands: COMMANDS.map(String::from).to_vec(),
+                caller: caller.into(),
             })),
             Command::Dns {
                 name,
@@ -285,6 +211,8 @@ fn snapshot(a: ClassifyArgs) -> Result<Snapshot, HostError> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn parse(cmd: &str, args: Value) -> Result<Command, ErrorCode> {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::allow::{DEFAULT_EXTENSION_IDS, HOST_NAME};
+use gwdoctor_wire::native::{DEFAULT_EXTENSION_IDS, HOST_NAME};
 
 /// A supported browser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]

@@ -6,7 +6,6 @@ pub mod allow;
 pub mod dispatch;
 pub mod frame;
 pub mod manifest;
-pub mod protocol;
 
 use std::{future::Future, pin::Pin, sync::Arc};
 
@@ -17,11 +16,12 @@ use tokio::{
     task::JoinSet,
 };
 
+use gwdoctor_wire::native::{self as protocol, ErrorCode, HostError};
+
 use self::{
     allow::Caller,
     dispatch::Command,
     frame::{read_frame, write_frame, FrameError, MAX_RESPONSE_BYTES},
-    protocol::{ErrorCode, HostError},
 };
 
 /// Requests answered concurrently at most; more get `busy`.

@@ -162,13 +162,12 @@ impl SignatureDb {
 
     /// Compiles a database from the packed form `build.rs` writes ([`PACKED`]).
     pub fn from_packed(bytes: &[u8]) -> Result<Self, Vec<SignatureError>> {
-        let files: Vec<(String, file::VendorFile)> =
-            postcard::from_bytes(bytes).map_err(|e| {
-                vec![SignatureError {
-                    file: "(packed signatures)".into(),
-                    message: format!("not a packed signature database: {e}"),
-                }]
-            })?;
+        let files: Vec<(String, file::VendorFile)> = postcard::from_bytes(bytes).map_err(|e| {
+            vec![SignatureError {
+                file: "(packed signatures)".into(),
+                message: format!("not a packed signature database: {e}"),
+            }]
+        })?;
         let mut builder = Builder::default();
         for (file, vendor) in &files {
             vendor.with_view(|view| builder.add_vendor(file, view));

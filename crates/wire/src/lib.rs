@@ -1,0 +1,17 @@
+//! Gateway Doctor's wire types: every message that crosses a process or network boundary
+//! between its parts, defined once for the side that writes it and the side that reads it.
+//!
+//! The public interface is:
+//! - [`native`]: the native messaging protocol (`native-host/PROTOCOL.md`) — the host name and
+//!   default extension ids, the request and reply envelopes, each command's arguments, and the
+//!   members of results that clients read;
+//! - [`check`]: the check API of `gwdoctor serve` — the answer ([`check::CheckAnswer`]), error
+//!   answers, the `vantage_points` summary, and the one reader of a checker's answer
+//!   ([`check::read`], [`check::read_bytes`]).
+//!
+//! This crate never does I/O and builds for `wasm32-unknown-unknown`; the verdict itself is the
+//! core's (`gwdoctor_core::Verdict`, contract in `docs/verdict.md`).
+#![deny(missing_docs)]
+
+pub mod check;
+pub mod native;
