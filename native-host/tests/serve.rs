@@ -642,6 +642,8 @@ fn bad_settings_are_refused_with_a_message() {
         vec!["--allow".to_string(), "10.0.0.0/40".to_string()],
         vec!["--trusted-proxy".to_string(), "proxy.local".to_string()],
         vec!["--timeout".to_string(), "0".to_string()],
+        vec!["--header-timeout".to_string(), "0".to_string()],
+        vec!["--max-connections-per-client".to_string(), "0".to_string()],
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_gwdoctor"))
             .args(["serve", "--listen", "127.0.0.1:0"])

@@ -1,8 +1,8 @@
 //! The open client connections: how many each client holds, which are idle, and which one to shed
 //! when the global bound is reached. A new connection is refused only when its client already
-//! holds its share, or when every open connection is busy with a request; otherwise the oldest
-//! idle connection is closed to make room, so one client holding idle connections cannot lock
-//! everyone else out.
+//! holds its share, or when every open connection is busy with a request; otherwise an idle
+//! connection is closed to make room — the oldest of the client holding the most — so clients
+//! holding idle connections cannot lock everyone else out, and pay for their own churn.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -72,13 +72,8 @@ impl Connections {
             }
         }
         if state.open.len() >= self.max_total {
-            let oldest_idle = state
-                .open
-                .iter()
-                .find(|(_, open)| open.activity.is_idle())
-                .map(|(id, _)| *id)
-                .ok_or(Refusal::AllBusy)?;
-            if let Some(shed) = state.remove(oldest_idle) {
+            let victim = state.victim().ok_or(Refusal::AllBusy)?;
+            if let Some(shed) = state.remove(victim) {
                 shed.activity.shed.notify_one();
             }
         }
@@ -117,6 +112,27 @@ impl Connections {
 }
 
 impl State {
+    /// The connection to shed: the oldest idle one of the client holding the most connections
+    /// (so a client that keeps opening connections sheds its own), else the oldest idle one.
+    fn victim(&self) -> Option<u64> {
+        let oldest_idle_of = |client: Option<IpAddr>| {
+            self.open
+                .iter()
+                .find(|(_, open)| {
+                    (client.is_none() || open.client == client) && open.activity.is_idle()
+                })
+                .map(|(id, _)| *id)
+        };
+        let heaviest = self
+            .per_client
+            .iter()
+            .max_by_key(|(_, count)| **count)
+            .map(|(client, _)| *client);
+        heaviest
+            .and_then(|client| oldest_idle_of(Some(client)))
+            .or_else(|| oldest_idle_of(None))
+    }
+
     fn remove(&mut self, id: u64) -> Option<Open> {
         let open = self.open.remove(&id)?;
         if let Some(client) = open.client {
@@ -226,6 +242,25 @@ mod tests {
         assert_eq!(
             connections.admit(ip("192.0.2.3")).err(),
             Some(Refusal::AllBusy)
+        );
+    }
+
+    #[test]
+    fn the_client_holding_the_most_sheds_its_own_first() {
+        let connections = Connections::new(3, 10, Vec::new());
+        let light = connections.admit(ip("192.0.2.1")).unwrap();
+        let heavy_old = connections.admit(ip("192.0.2.2")).unwrap();
+        let _heavy_new = connections.admit(ip("192.0.2.2")).unwrap();
+        let _newcomer = connections.admit(ip("192.0.2.3")).unwrap();
+        assert_eq!(
+            Arc::strong_count(heavy_old.activity()),
+            1,
+            "the heavy client's oldest went"
+        );
+        assert_eq!(
+            Arc::strong_count(light.activity()),
+            2,
+            "the light client's one stays"
         );
     }
 
