@@ -77,8 +77,9 @@ pub struct Args {
     /// Seconds a check waits for a probe slot before the answer is `busy` (503).
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     queue_wait: u64,
-    /// Client connections open at once. At the bound a new connection takes the place of the
-    /// oldest idle one (no request in flight); it is closed only when all are busy.
+    /// Client connections open at once. At the bound a new connection takes the place of an idle
+    /// one (no request in flight), the oldest of the client holding the most; it is closed only
+    /// when all are busy.
     #[arg(long, default_value_t = 512, value_name = "N")]
     max_connections: usize,
     /// Connections open at once per client (IPv4 address, IPv6 /64); more are closed at once. A
