@@ -273,3 +273,95 @@ fn dns_and_probe_through_the_host() {
     assert_eq!((verdict.error, verdict.status), (Some(true), None));
     assert!(verdict.summary.is_some_and(|s| !s.is_empty()));
 }
+
+/// Resident memory of process `pid` in KiB (Linux).
+#[cfg(target_os = "linux")]
+fn resident_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_browser_that_stops_reading_holds_back_the_host_and_its_memory_stays_flat() {
+    use std::{
+        io::Read,
+        sync::{
+            atomic::{AtomicBool, Ordering},
+            Arc,
+        },
+    };
+    const REQUESTS: usize = 200;
+    const LIMIT_KIB: u64 = 64 * 1024;
+    // Each request names an unknown member of almost 1 MiB, which its error reply quotes back.
+    let member = "x".repeat(1_000_000);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gwdoctor"))
+        .arg(ALLOWED)
+        .env("HOME", std::env::temp_dir().join("gwdoctor-host-test-home"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for id in 0..REQUESTS {
+            let request = json!({"v": 1, "id": id, "cmd": "ping", member.as_str(): 0});
+            if stdin
+                .write_all(&frame(request.to_string().as_bytes()))
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    let mut peak = 0;
+    let sample = |peak: &mut u64| {
+        if let Some(kib) = resident_kib(pid) {
+            *peak = (*peak).max(kib);
+        }
+    };
+    // Stdout unread for 3 s: the host must stop reading, not pile replies up.
+    for _ in 0..60 {
+        sample(&mut peak);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stdout = child.stdout.take().unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let reading = {
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || {
+            let mut ids = Vec::new();
+            let mut length = [0u8; 4];
+            while ids.len() < REQUESTS && stdout.read_exact(&mut length).is_ok() {
+                let mut payload = vec![0u8; u32::from_ne_bytes(length) as usize];
+                stdout.read_exact(&mut payload).unwrap();
+                let reply: Value = serde_json::from_slice(&payload).unwrap();
+                assert_eq!(reply["error"]["code"], "invalid-request");
+                ids.push(reply["id"].as_u64().unwrap());
+            }
+            done.store(true, Ordering::SeqCst);
+            ids
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !done.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+        sample(&mut peak);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(done.load(Ordering::SeqCst), "every reply arrives in time");
+    let mut ids = reading.join().unwrap();
+    writer.join().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    ids.sort_unstable();
+    assert_eq!(ids, (0..REQUESTS as u64).collect::<Vec<_>>());
+    println!(
+        "{REQUESTS} replies of ~1 MB, stdout unread for 3 s: peak resident {} MiB",
+        peak / 1024
+    );
+    assert!(peak > 0, "VmRSS was read");
+    assert!(peak < LIMIT_KIB, "peak resident {peak} KiB");
+}

@@ -642,6 +642,8 @@ fn bad_settings_are_refused_with_a_message() {
         vec!["--allow".to_string(), "10.0.0.0/40".to_string()],
         vec!["--trusted-proxy".to_string(), "proxy.local".to_string()],
         vec!["--timeout".to_string(), "0".to_string()],
+        vec!["--header-timeout".to_string(), "0".to_string()],
+        vec!["--max-connections-per-client".to_string(), "0".to_string()],
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_gwdoctor"))
             .args(["serve", "--listen", "127.0.0.1:0"])
@@ -655,4 +657,195 @@ fn bad_settings_are_refused_with_a_message() {
             "{args:?}: {stderr}"
         );
     }
+}
+
+/// A TCP connection to `server` from the loopback source address `from` (all of 127.0.0.0/8 is
+/// local on Linux, so each address is a different client).
+async fn connect_from(server: &Server, from: &str) -> tokio::net::TcpStream {
+    let port: u16 = server
+        .base
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind(SocketAddr::new(from.parse().unwrap(), 0))
+        .unwrap();
+    socket
+        .connect(SocketAddr::from(([127, 0, 0, 1], port)))
+        .await
+        .unwrap()
+}
+
+/// A client whose requests leave from the loopback address `from`.
+fn client_from(from: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(from.parse::<std::net::IpAddr>().unwrap())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// Reads until the server closes `stream` (end of file or reset), at most until `deadline`:
+/// whether it closed in time.
+async fn closed_within(stream: &mut tokio::net::TcpStream, deadline: Duration) -> bool {
+    let mut buf = [0u8; 4096];
+    tokio::time::timeout(deadline, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+/// Whether the server has closed `stream` already (without waiting).
+fn is_closed(stream: &tokio::net::TcpStream) -> bool {
+    let mut buf = [0u8; 1];
+    match stream.try_read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+    }
+}
+
+/// One request on a kept-alive connection, its answer read whole.
+async fn healthz_kept_alive(stream: &mut tokio::net::TcpStream) {
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: checker\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !answer.ends_with(b"ok\n") {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "closed before the answer");
+        answer.extend_from_slice(&buf[..n]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_client_holding_more_connections_than_the_bound_locks_nobody_out() {
+    const BOUND: usize = 512;
+    const HELD: usize = 2000;
+    let server = Server::start(&[
+        "--allow-private",
+        "--max-connections-per-client",
+        "100000",
+        "--header-timeout",
+        "120",
+    ]);
+    let upstream = Upstream::start("127.0.0.1", Duration::ZERO, NGINX_STYLE_502.to_string()).await;
+    // Idle, a partial request line, and kept alive after one answer, in turn.
+    let mut held = Vec::with_capacity(HELD);
+    for i in 0..HELD {
+        let mut stream = connect_from(&server, "127.0.0.1").await;
+        match i % 3 {
+            0 => {}
+            1 => stream.write_all(b"GET /heal").await.unwrap(),
+            _ => healthz_kept_alive(&mut stream).await,
+        }
+        held.push(stream);
+    }
+    let other = client_from("127.0.0.2");
+    let health = other
+        .get(format!("{}healthz", server.base))
+        .send()
+        .await
+        .expect("another client is answered");
+    assert_eq!(health.status(), 200);
+    let check = other
+        .get(server.check_url(&upstream.url()))
+        .send()
+        .await
+        .expect("another client's check is answered");
+    assert_eq!(check.status(), 200);
+    // The holder loses its oldest connections (each shed one gets a short grace to finish).
+    let mut open = HELD;
+    for _ in 0..100 {
+        open = held.iter().filter(|stream| !is_closed(stream)).count();
+        if open <= BOUND {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!("held {HELD} connections from one client: {open} still open, others served");
+    assert!(open <= BOUND, "{open} open");
+    assert!(open >= BOUND / 2, "{open} open: the newest are kept");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_header_timeout_closes_a_slow_loris_and_an_idle_connection() {
+    let server = Server::start(&["--header-timeout", "1"]);
+    let mut slow = connect_from(&server, "127.0.0.3").await;
+    let mut idle = connect_from(&server, "127.0.0.3").await;
+    let mut kept_alive = connect_from(&server, "127.0.0.3").await;
+    healthz_kept_alive(&mut kept_alive).await;
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: checker\r\n")
+        .await
+        .unwrap();
+    // A header byte every 200 ms: never a whole head.
+    let dripping = async {
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if slow.write_all(b"X").await.is_err() {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), dripping)
+        .await
+        .unwrap();
+    assert!(closed_within(&mut slow, Duration::from_secs(5)).await);
+    assert!(closed_within(&mut idle, Duration::from_secs(5)).await);
+    assert!(closed_within(&mut kept_alive, Duration::from_secs(5)).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_beyond_its_share_of_connections_is_closed_while_others_are_served() {
+    let server = Server::start(&["--max-connections-per-client", "4"]);
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut stream = connect_from(&server, "127.0.0.4").await;
+        healthz_kept_alive(&mut stream).await;
+        held.push(stream);
+    }
+    let mut extra = connect_from(&server, "127.0.0.4").await;
+    let _ = extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: checker\r\n\r\n")
+        .await;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), extra.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the extra connection is closed");
+    assert!(answer.is_empty(), "and not answered");
+    let health = client_from("127.0.0.5")
+        .get(format!("{}healthz", server.base))
+        .send()
+        .await
+        .expect("another client is answered");
+    assert_eq!(health.status(), 200);
+    // The client's own connections are still served, and a freed place can be taken again.
+    healthz_kept_alive(&mut held[0]).await;
+    drop(held.pop());
+    let mut again = None;
+    for _ in 0..50 {
+        let mut stream = connect_from(&server, "127.0.0.4").await;
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: checker\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 256];
+        if matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {
+            again = Some(stream);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(again.is_some(), "a freed place is taken again");
 }

@@ -10,6 +10,7 @@
 mod cache;
 mod checker;
 mod config;
+mod connections;
 mod error;
 mod limit;
 mod listener;
@@ -24,8 +25,8 @@ use gwdoctor_net::{probe::phase_limits, AddressPolicy, Cidr, ProbeOptions, Resol
 use cache::{CacheLimits, CachedChecker};
 use checker::Checker;
 use config::VantageConfig;
+use connections::Connections;
 use limit::ClientLimiter;
-use listener::{ClientAddr, LimitedListener};
 use routes::App;
 use vantage::Vantage;
 
@@ -76,9 +77,20 @@ pub struct Args {
     /// Seconds a check waits for a probe slot before the answer is `busy` (503).
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     queue_wait: u64,
-    /// Client connections served at once; more wait in the kernel's backlog.
+    /// Client connections open at once. At the bound a new connection takes the place of an idle
+    /// one (no request in flight), the oldest of the client holding the most; it is closed only
+    /// when all are busy.
     #[arg(long, default_value_t = 512, value_name = "N")]
     max_connections: usize,
+    /// Connections open at once per client (IPv4 address, IPv6 /64); more are closed at once. A
+    /// `--trusted-proxy` carries many clients, so its connections count against
+    /// `--max-connections` only.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    max_connections_per_client: usize,
+    /// Seconds a connection may wait for a whole request head (request line and headers): from
+    /// its opening, and after each answer, so this is the idle keep-alive timeout too.
+    #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+    header_timeout: u64,
     /// Seconds each probe phase (DNS, connect, TLS, response, body) may take; a whole check,
     /// redirects included, gets four times as long.
     #[arg(long, default_value_t = 8, value_name = "SECONDS")]
@@ -93,8 +105,13 @@ pub fn run(args: Args) -> Result<()> {
     if !(1..=120).contains(&args.timeout) || args.max_redirects > 20 || args.cache_ttl > 3600 {
         bail!("--timeout must be 1…120 s, --max-redirects at most 20, --cache-ttl at most 3600 s");
     }
-    if args.max_probes == 0 || args.max_connections == 0 {
-        bail!("--max-probes and --max-connections must be at least 1");
+    if args.max_probes == 0 || args.max_connections == 0 || args.max_connections_per_client == 0 {
+        bail!(
+            "--max-probes, --max-connections and --max-connections-per-client must be at least 1"
+        );
+    }
+    if !(1..=300).contains(&args.header_timeout) {
+        bail!("--header-timeout must be 1…300 s");
     }
     let mut vantage = match &args.config {
         Some(path) => VantageConfig::load(path)?,
@@ -184,14 +201,14 @@ async fn serve(
             format!("public addresses and {}", allowed.join(", "))
         }
     );
-    let listener = LimitedListener::new(tcp, args.max_connections);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<ClientAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await
-    .context("the server stopped")
+    let connections = Connections::new(
+        args.max_connections,
+        args.max_connections_per_client,
+        args.trusted_proxies.clone(),
+    );
+    let header_timeout = Duration::from_secs(args.header_timeout);
+    listener::serve(tcp, router, connections, header_timeout, shutdown()).await;
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

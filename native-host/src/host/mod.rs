@@ -27,6 +27,11 @@ use self::{
 /// Requests answered concurrently at most; more get `busy`.
 pub const MAX_IN_FLIGHT: usize = 8;
 
+/// Encoded replies waiting for the browser to read stdout, at most. When the queue is full the
+/// host stops reading requests until the browser reads again, so at most this many replies plus
+/// [`MAX_IN_FLIGHT`] results (each at most [`MAX_RESPONSE_BYTES`]) are ever held.
+pub const MAX_QUEUED_REPLIES: usize = 8;
+
 /// Runs a checked command to its JSON result.
 pub type Runner = Arc<
     dyn Fn(Command) -> Pin<Box<dyn Future<Output = Result<Value, HostError>> + Send>> + Send + Sync,
@@ -82,11 +87,11 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let (replies, mut queue) = mpsc::unbounded_channel::<Value>();
+    let (replies, mut queue) = mpsc::channel::<Vec<u8>>(MAX_QUEUED_REPLIES);
     let writer = tokio::spawn(async move {
         let mut output = output;
         while let Some(reply) = queue.recv().await {
-            if write_frame(&mut output, &encode(reply)).await.is_err() {
+            if write_frame(&mut output, &reply).await.is_err() {
                 break;
             }
         }
@@ -101,17 +106,19 @@ where
                     FrameError::TooLarge(_) => ErrorCode::FrameTooLarge,
                     FrameError::Truncated { .. } | FrameError::Io(_) => ErrorCode::TruncatedFrame,
                 };
-                let _ = replies.send(protocol::error(
-                    &Value::Null,
-                    &HostError::new(code, e.to_string()),
-                ));
+                let _ = replies
+                    .send(encode(protocol::error(
+                        &Value::Null,
+                        &HostError::new(code, e.to_string()),
+                    )))
+                    .await;
                 break End::Refused(e.to_string());
             }
         };
         let request = match protocol::parse_request(&payload) {
             Ok(request) => request,
             Err((id, error)) => {
-                let _ = replies.send(protocol::error(&id, &error));
+                let _ = replies.send(encode(protocol::error(&id, &error))).await;
                 continue;
             }
         };
@@ -120,10 +127,12 @@ where
                 "{} is not allowed to use this host (see PROTOCOL.md, \"Adding an extension id\")",
                 stranger.display()
             );
-            let _ = replies.send(protocol::error(
-                &request.id,
-                &HostError::new(ErrorCode::OriginNotAllowed, why.clone()),
-            ));
+            let _ = replies
+                .send(encode(protocol::error(
+                    &request.id,
+                    &HostError::new(ErrorCode::OriginNotAllowed, why.clone()),
+                )))
+                .await;
             break End::Refused(why);
         }
         while tasks.try_join_next().is_some() {}
@@ -132,12 +141,16 @@ where
                 ErrorCode::Busy,
                 format!("{MAX_IN_FLIGHT} requests are already in flight"),
             );
-            let _ = replies.send(protocol::error(&request.id, &busy));
+            let _ = replies
+                .send(encode(protocol::error(&request.id, &busy)))
+                .await;
             continue;
         }
         match Command::parse(&request.cmd, request.args) {
             Err(error) => {
-                let _ = replies.send(protocol::error(&request.id, &error));
+                let _ = replies
+                    .send(encode(protocol::error(&request.id, &error)))
+                    .await;
             }
             Ok(command) => {
                 let replies = replies.clone();
@@ -147,17 +160,19 @@ where
                         Ok(result) => protocol::ok(&request.id, result),
                         Err(error) => protocol::error(&request.id, &error),
                     };
-                    let _ = replies.send(reply);
+                    let _ = replies.send(encode(reply)).await;
                 });
             }
         }
     };
     while let Some(done) = tasks.join_next().await {
         if let Err(e) = done {
-            let _ = replies.send(protocol::error(
-                &Value::Null,
-                &HostError::new(ErrorCode::Internal, e.to_string()),
-            ));
+            let _ = replies
+                .send(encode(protocol::error(
+                    &Value::Null,
+                    &HostError::new(ErrorCode::Internal, e.to_string()),
+                )))
+                .await;
         }
     }
     drop(replies);
