@@ -25,7 +25,7 @@ pub mod verdict;
 
 pub use classify::{
     category_for_status, classify, classify_network_failure, classify_with, is_error_status,
-    NetworkFailure, NetworkStage,
+    NetworkFailure, NetworkStage, Vantage,
 };
 pub use parse::{parse_response, ParseError};
 pub use signatures::{SignatureDb, SignatureError};
