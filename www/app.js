@@ -1,5 +1,6 @@
-// The checker page: asks this server's API for a verdict and shows it. The chain is laid out by
-// the same wasm core the extension runs (chainView). Everything that came from the checked site
+// The checker page: asks this server's API for a verdict and shows it. Every sentence — summary,
+// producer, chain, failed hop, retry, advice, problems — comes from the same wasm core the
+// extension runs (verdictView, checkerProblem): this file only lays them out. Everything that came from the checked site
 // (headers, page text in the evidence, URLs) is inserted as text, never as markup.
 
 const $ = (id) => document.getElementById(id);
@@ -8,27 +9,6 @@ const engine = import('./wasm/gwdoctor_wasm.js').then(async (wasm) => {
   await wasm.default();
   return wasm;
 });
-
-const PROBLEM_PREFIX = {
-  'invalid-url': 'That is not an address the checker can fetch',
-  'forbidden-target': 'The checker will not fetch that address',
-  'rate-limited': 'Too many checks from your network',
-  busy: 'The checker is busy',
-  deadline: 'The check took too long',
-};
-
-const CAUSE_WORDS = {
-  'connection-refused': 'connection refused',
-  timeout: 'timed out',
-  'invalid-response': 'invalid response',
-  'header-too-large': 'response header too large',
-  tls: 'TLS failure',
-  dns: 'name did not resolve',
-  'app-error': "the application's own error",
-  maintenance: 'maintenance',
-  overload: 'overloaded',
-  unknown: 'cause not shown on the page',
-};
 
 /** An element with a class and text (always text: never parsed as markup). */
 function el(tag, className, text) {
@@ -91,7 +71,7 @@ async function check(url) {
       const code = body?.error?.code;
       const message = body?.error?.message ?? `the checker answered ${response.status} without a verdict`;
       status('');
-      problem(`${PROBLEM_PREFIX[code] ?? 'No verdict'}: ${message}`);
+      problem((await engine).checkerProblem(code, message));
       return;
     }
     status('');
@@ -113,17 +93,33 @@ async function render(verdict, ageSeconds) {
   const points = verdict.vantage_points;
   const headline = points?.summary ?? `${down ? 'Down' : 'Up'} from ${verdict.vantage}`;
   $('headline').textContent = headline.charAt(0).toUpperCase() + headline.slice(1);
-  $('summary').textContent = verdict.summary ?? '';
+  let view;
+  try {
+    view = (await engine).verdictView(verdict, 'checker');
+  } catch (e) {
+    problem(`The page's engine (WebAssembly) did not load, so the verdict cannot be shown: ${e?.message ?? e}`);
+    return;
+  }
+  $('summary').textContent = view.summary;
+  $('produced-by').textContent = view.produced_by ? `Produced by ${view.produced_by}` : '';
   const when = verdict.checked_at ? new Date(verdict.checked_at * 1000).toLocaleTimeString() : '';
   const cached = ageSeconds > 0 ? ` (result ${ageSeconds} s old)` : '';
   $('checked-url').textContent = `${verdict.url ?? verdict.requested_url} — checked from ${verdict.vantage} at ${when}${cached}`;
 
   renderVantage(points);
-  await renderChain(verdict);
-  renderList($('advice'), verdict.advice ?? [], (item) => [
-    el('strong', null, stepTitle(item.step)),
-    el('span', null, ` — ${item.why}`),
-  ]);
+  renderChain(view);
+  renderList($('advice'), view.advice, (item) => {
+    const parts = [el('strong', null, item.title), el('span', 'why', ` — ${item.why}`)];
+    if (item.link) {
+      // Opened only when clicked: nothing is requested from the archive before.
+      const link = el('a', null, item.link);
+      link.href = item.link;
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer';
+      parts.push(el('span', null, ' '), link);
+    }
+    return parts;
+  });
   renderList($('evidence'), verdict.evidence ?? [], (item) => [
     el('span', 'source', item.source),
     el('span', null, ` ${item.detail}`),
@@ -141,40 +137,26 @@ function renderList(list, items, parts) {
   }));
 }
 
-async function renderChain(verdict) {
-  const chain = $('chain');
-  chain.replaceChildren();
-  let view;
-  try {
-    const wasm = await engine;
-    view = wasm.chainView(verdict, verdict.url ?? verdict.requested_url ?? '');
-  } catch (e) {
-    problem(`The page's engine (WebAssembly) did not load, so the chain cannot be drawn: ${e?.message ?? e}`);
-    return;
-  }
-  view.nodes.forEach((node, i) => {
+function renderChain(view) {
+  const { chain } = view;
+  // Each link travels with the node after it, so a narrow screen never leaves a ✗ alone on a line.
+  $('chain').replaceChildren(...chain.nodes.map((node, i) => {
+    const hop = el('li', 'hop');
     if (i > 0) {
-      const broken = view.broken_link === i - 1;
-      const link = el('li', broken ? 'link broken' : 'link', broken ? '✗' : '→');
+      const broken = chain.broken_link === i - 1;
+      const link = el('span', broken ? 'link broken' : 'link', broken ? '✗' : '→');
       link.setAttribute('aria-label', broken ? 'this hop failed' : 'then');
-      chain.append(link);
+      hop.append(link);
     }
-    const item = el('li', 'node');
-    if (view.failed_node === i) item.classList.add('failed');
+    const item = el('div', 'node');
+    if (chain.failed_node === i) item.classList.add('failed');
     item.append(el('span', 'label', node.label), el('span', 'role', node.role));
-    if (view.page_from === i) item.append(el('span', 'tag', 'made the error page'));
-    chain.append(item);
-  });
-  const hop = verdict.failed_hop;
-  $('failed-hop').textContent = hop
-    ? `Failed hop: ${hop.from} → ${hop.to} (${CAUSE_WORDS[hop.cause] ?? hop.cause})`
-    : '';
-  const retry = verdict.retry ?? {};
-  $('retry').textContent = !verdict.error
-    ? ''
-    : retry.advised
-      ? `Retrying is worth it${retry.after_s ? `, after ${retry.after_s} s` : ''}.`
-      : 'Retrying soon is unlikely to help.';
+    if (chain.page_from === i) item.append(el('span', 'tag', 'made the error page'));
+    hop.append(item);
+    return hop;
+  }));
+  $('failed-hop').textContent = view.failed_hop ? `Failed hop: ${view.failed_hop}` : '';
+  $('retry').textContent = view.retry ? `Retry: ${view.retry}` : '';
 }
 
 function renderVantage(points) {
@@ -189,12 +171,6 @@ function renderVantage(points) {
       : result.detail;
     return [el('span', `pill ${state}`, words), el('strong', null, ` ${result.name}`), el('span', 'muted', ` ${detail}`)];
   });
-}
-
-/** `check-elsewhere` → `Check elsewhere`. */
-function stepTitle(step) {
-  const words = String(step ?? '').replaceAll('-', ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 function renderProbe(probe, redirects) {

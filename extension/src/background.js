@@ -143,7 +143,7 @@ async function render(tab) {
   const badge = view ? view.badge : { text: '', color: '#616161' };
   await api.action.setBadgeText({ tabId: tab, text: badge.text }).catch(() => {});
   await api.action.setBadgeBackgroundColor({ tabId: tab, color: badge.color }).catch(() => {});
-  await api.action.setTitle({ tabId: tab, title: view ? view.headline : 'Gateway Doctor' }).catch(() => {});
+  await api.action.setTitle({ tabId: tab, title: view ? view.summary : 'Gateway Doctor' }).catch(() => {});
   api.tabs.sendMessage(tab, { type: 'gwdoctor:view', view }, { frameId: 0 }).catch(() => {});
   api.runtime.sendMessage({ type: 'gwdoctor:view', tab, view }).catch(() => {});
 }

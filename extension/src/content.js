@@ -67,7 +67,7 @@
           element('span', { class: 'brand', text: `Gateway Doctor · ${view.badge.text}` }),
           close,
         ]),
-        element('p', { class: 'headline', text: view.headline }),
+        element('p', { class: 'headline', text: view.summary }),
         chainLine(view.chain),
         element('p', { class: 'whose', text: view.whose_text }),
         doing,

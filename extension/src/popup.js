@@ -24,10 +24,7 @@ function chain(view) {
       row.append(el('span', { class: i === broken ? 'link broken' : 'link', text: i === broken ? '✕' : '→' }));
     }
   });
-  const legend = [];
-  if (broken !== null && broken !== undefined) legend.push(`✕ marks the failed hop: ${nodes[broken].label} → ${nodes[broken + 1].label}.`);
-  if (failed !== null && failed !== undefined) legend.push(`${nodes[failed].label} failed itself.`);
-  if (pageFrom !== null && pageFrom !== undefined) legend.push(`The error page came from ${nodes[pageFrom].label}.`);
+  const legend = [view.failed_hop && `Failed hop: ${view.failed_hop}.`, view.page_from].filter(Boolean);
   return [row, el('p', { class: 'legend', text: legend.join(' ') })];
 }
 
@@ -41,31 +38,31 @@ function render(tab, view) {
     return;
   }
   const { verdict } = view;
-  const generator = verdict.generator
-    ? `Produced by ${verdict.generator.vendor}${verdict.generator.version ? ` ${verdict.generator.version}` : ''} (${verdict.generator.role}) · confidence ${Math.round(verdict.confidence * 100)} %`
-    : 'No response arrived: your browser could not reach the site.';
   const stop = el('button', { text: 'Stop' });
   stop.addEventListener('click', async () => render(tab, await api.runtime.sendMessage({ type: 'gwdoctor:stop', tab })));
-  const doing = el('div', { class: 'doing' }, [el('span', { text: view.doing })]);
-  if (view.can_stop) doing.append(stop);
+  // What the checklist does now is its first step's detail: shown once, there, with Stop beside it.
+  const step = (s) => el('li', { class: s.state, 'data-step': s.id }, [
+    el('span', { class: 'icon', text: ICONS[s.state] ?? '' }),
+    el('span', { class: 'title', text: s.title }),
+    el('span', { class: 'detail' }, [s.detail, ...(s.id === 'retry' && view.can_stop ? [' ', stop] : [])]),
+  ]);
   app.replaceChildren(
     el('h1', {}, [el('span', { class: `status ${view.whose}`, text: view.badge.text }), el('span', { text: verdict.category.replaceAll('-', ' ') })]),
-    el('p', { class: 'generator', text: generator }),
-    el('p', { class: 'headline', text: view.headline }),
+    ...(view.produced_by ? [el('p', { class: 'generator', text: `Produced by ${view.produced_by}` })] : []),
+    el('p', { class: 'headline', text: view.summary }),
     el('p', { class: 'whose', text: view.whose_text }),
     ...chain(view),
-    doing,
     el('h2', { text: 'Checklist' }),
-    el('ol', { class: 'steps' }, view.steps.map((step) => el('li', { class: step.state, 'data-step': step.id }, [
-      el('span', { class: 'icon', text: ICONS[step.state] ?? '' }),
-      el('span', { class: 'title', text: step.title }),
-      el('span', { class: 'detail', text: step.detail }),
-    ]))),
+    el('ol', { class: 'steps' }, view.steps.map(step)),
     el('h2', { text: 'Evidence' }),
     el('ul', { class: 'evidence' }, verdict.evidence.map((e) => el('li', {}, [el('code', { text: e.source }), ` ${e.detail}`]))),
     ...(view.advice.length ? [
       el('h2', { text: 'What you can do' }),
-      el('ol', { class: 'advice' }, view.advice.map((a) => el('li', {}, [el('b', { text: a.step }), ` — ${a.why}`]))),
+      el('ol', { class: 'advice' }, view.advice.map((a) => el('li', { 'data-step': a.step }, [
+        el('b', { text: a.title }),
+        ` — ${a.why}`,
+        ...(a.link ? [' ', el('a', { href: a.link, target: '_blank', rel: 'noopener noreferrer', text: a.link })] : []),
+      ]))),
     ] : []),
     el('footer', {}, [el('span', { text: view.url }), el('a', { href: 'options.html', target: '_blank', text: 'Options' })]),
   );

@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use gwdoctor_core::Verdict;
+use gwdoctor_core::checklist::VerdictView;
+use gwdoctor_core::{is_error_status, Vantage, Verdict};
 use gwdoctor_net::{FetchReport, ProbeReport};
 
 /// A few lines a person reads in a second: what, who, which hop, retry, evidence, advice.
@@ -17,51 +18,18 @@ pub fn summary(verdict: &Verdict, report: Option<&FetchReport>) -> String {
         .map(|u| format!("  {u}"))
         .unwrap_or_default();
     let _ = writeln!(out, "{status} — {}{url}", verdict.category.id());
-    let _ = writeln!(out, "{}", verdict.summary);
-    if let Some(generator) = &verdict.generator {
-        let version = generator
-            .version
-            .as_deref()
-            .map(|v| format!(" {v}"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "Produced by:  {}{version} ({})  confidence {:.2}",
-            generator.vendor,
-            generator.role.id(),
-            verdict.confidence
-        );
-    }
-    if !verdict.chain.is_empty() || verdict.failed_hop.is_some() {
-        let mut hops = vec!["you".to_string()];
-        hops.extend(
-            verdict
-                .chain
-                .iter()
-                .map(|l| format!("{} ({})", l.vendor, l.role.id())),
-        );
-        if let Some(hop) = &verdict.failed_hop {
-            if !verdict.chain.iter().any(|l| l.vendor == hop.to) && hop.to != "you" {
-                hops.push(format!("{} ✗", hop.to));
-            }
-        }
-        let _ = writeln!(out, "Chain:        {}", hops.join(" → "));
-    }
-    if let Some(hop) = &verdict.failed_hop {
-        let _ = writeln!(
-            out,
-            "Failed hop:   {} → {}: {}",
-            hop.from,
-            hop.to,
-            hop.cause.id()
-        );
+    let shown = VerdictView::of(verdict, Vantage::Machine);
+    let _ = writeln!(out, "{}", shown.summary);
+    if let Some(produced_by) = &shown.produced_by {
+        let _ = writeln!(out, "Produced by:  {produced_by}");
     }
     if verdict.error {
-        let retry = match (verdict.retry.advised, verdict.retry.after_s) {
-            (true, Some(s)) => format!("advised, after {s} s"),
-            (true, None) => "advised".to_string(),
-            (false, _) => "not advised: it will not fix itself soon".to_string(),
-        };
+        let _ = writeln!(out, "Chain:        {}", shown.chain.text());
+    }
+    if let Some(hop) = &shown.failed_hop {
+        let _ = writeln!(out, "Failed hop:   {hop}");
+    }
+    if let Some(retry) = &shown.retry {
         let _ = writeln!(out, "Retry:        {retry}");
     }
     if let Some(report) = report {
@@ -88,10 +56,15 @@ pub fn summary(verdict: &Verdict, report: Option<&FetchReport>) -> String {
     for e in &verdict.evidence {
         let _ = writeln!(out, "  - [{}] {} → {}", e.source, e.detail, e.points_to);
     }
-    if !verdict.advice.is_empty() {
+    if !shown.advice.is_empty() {
         let _ = writeln!(out, "What to do:");
-        for (i, a) in verdict.advice.iter().enumerate() {
-            let _ = writeln!(out, "  {}. {}: {}", i + 1, a.step.id(), a.why);
+        for (i, a) in shown.advice.iter().enumerate() {
+            let link = a
+                .link
+                .as_deref()
+                .map(|l| format!(" {l}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {}. {} — {}{link}", i + 1, a.title, a.why);
         }
     }
     out
@@ -175,10 +148,12 @@ pub fn hops(report: &ProbeReport) -> String {
                 (None, Some(e)) => e.clone(),
                 (None, None) => String::new(),
             };
+            // A response that is itself a gateway error is the hop that failed, not "ok".
+            let answered_well = http.hop.ok && !http.status.is_some_and(is_error_status);
             let _ = writeln!(
                 out,
                 "    {} http{}: {detail}",
-                mark(http.hop.ok),
+                mark(answered_well),
                 time(http.hop.elapsed_ms)
             );
         }

@@ -58,7 +58,7 @@ fn classify_summary_reads_well() {
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(text.starts_with("502 — bad-gateway"), "{text}");
     assert!(
-        text.contains("Produced by:  nginx 1.22.1 (reverse-proxy)"),
+        text.contains("Produced by:  nginx 1.22.1 (proxy)"),
         "{text}"
     );
     assert!(text.contains("What to do:"), "{text}");

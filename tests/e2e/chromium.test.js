@@ -137,7 +137,7 @@ describe('Gateway Doctor in Chromium', () => {
     await until('the cache-bypass check', async () => (await viewOf(tab)).steps[1].state === 'done', { timeoutMs: 15000 });
     await page.screenshot({ path: join(shots, 'panel-nginx-dead-upstream.png') });
     const popup = await popupShot(tab, 'popup-nginx-dead-upstream');
-    assert.match(popup, /Produced by nginx 1\.22\.1 \(reverse-proxy\)/);
+    assert.match(popup, /Produced by nginx 1\.22\.1 \(proxy\)/);
     assert.match(popup, /got 502 too: the error is live/);
     assert.match(popup, /No vantage point is configured/);
     assert.match(popup, /native host is not installed/);
@@ -170,7 +170,7 @@ describe('Gateway Doctor in Chromium', () => {
     assert.equal(view.chain.failed_node, view.chain.nodes.length - 1);
     await page.screenshot({ path: join(shots, 'panel-app-own-502.png') });
     const popup = await popupShot(tab, 'popup-app-own-502');
-    assert.match(popup, /Produced by origin/);
+    assert.match(popup, /Produced by the application itself/);
     // Dismissed, the panel stays away while the checklist keeps rendering every second.
     await panel.getByRole('button', { name: 'Dismiss' }).click();
     assert.equal(await page.locator('#gwdoctor-panel').count(), 0);

@@ -33,7 +33,7 @@ fi
 case $which in
   chromium)
     CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target} cargo build -p gwdoctor --locked --quiet
-    node --test --test-concurrency=1 chromium.test.js native.test.js vantage.test.js replay.test.js ;;
+    node --test --test-concurrency=1 chromium.test.js native.test.js vantage.test.js voice.test.js replay.test.js ;;
   firefox)
     node --test firefox.test.js ;;
 esac

@@ -164,9 +164,9 @@ test('nginx before a dead upstream: down from both vantage points, the failed ho
   assert.equal(await page.textContent('#headline'), 'Down from 2 of 2 vantage points');
   assert.match(await page.textContent('#headline-status'), /^502 · bad-gateway$/);
   const nodes = await page.locator('#chain .node .label').allTextContents();
-  assert.deepEqual(nodes, ['You', 'nginx', 'app']);
+  assert.deepEqual(nodes, ['Checker', 'nginx', 'app'], 'the checker made the request, not you');
   assert.equal(await page.locator('#chain .link.broken').count(), 1);
-  assert.match(await page.textContent('#failed-hop'), /nginx → upstream/);
+  assert.match(await page.textContent('#failed-hop'), /nginx → app/);
   assert.match(await page.textContent('#evidence'), /nginx default error page/);
   const vantage = await page.locator('#vantage-list li').allInnerTexts();
   assert.equal(vantage.length, 2);

@@ -128,6 +128,7 @@ pub fn run(args: Args) -> Result<()> {
     let phase = Duration::from_secs(args.timeout);
     let mut fetch = phase_limits(phase);
     fetch.address_policy = policy;
+    fetch.vantage = gwdoctor_net::Vantage::Checker;
     fetch.user_agent = concat!("gwdoctor-serve/", env!("CARGO_PKG_VERSION"), " (+checker)").into();
     let options = ProbeOptions {
         fetch,

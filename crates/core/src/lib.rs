@@ -26,7 +26,7 @@ mod vocab;
 
 pub use classify::{
     category_for_status, classify, classify_network_failure, classify_with, is_error_status,
-    NetworkFailure, NetworkStage,
+    NetworkFailure, NetworkStage, Vantage,
 };
 pub use parse::{parse_response, ParseError};
 pub use signatures::{SignatureDb, SignatureError};

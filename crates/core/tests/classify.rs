@@ -309,6 +309,7 @@ fn no_response_at_all_is_the_network_path() {
         stage: NetworkStage::Connect,
         cause: Cause::ConnectionRefused,
         detail: "Connection refused".into(),
+        vantage: Default::default(),
     });
     assert!(v.error && v.status.is_none() && v.generator.is_none());
     assert_eq!(v.category, Category::OriginDown);
@@ -319,6 +320,7 @@ fn no_response_at_all_is_the_network_path() {
         stage: NetworkStage::Dns,
         cause: Cause::Dns,
         detail: "NXDOMAIN".into(),
+        vantage: Default::default(),
     });
     assert_eq!(dns.advice[0].step, Step::CheckDns);
 }

@@ -8,7 +8,7 @@ use std::{
 
 use gwdoctor_core::{
     classify, classify_network_failure, Cause, Headers, NetworkFailure, NetworkStage, Snapshot,
-    Verdict, MAX_BODY_BYTES,
+    Vantage, Verdict, MAX_BODY_BYTES,
 };
 use hickory_resolver::TokioResolver;
 use http_body_util::{BodyExt, Empty, Limited};
@@ -45,6 +45,8 @@ pub struct FetchOptions {
     /// to that very address (everything by default; a public checker uses
     /// [`AddressPolicy::public_only`]).
     pub address_policy: AddressPolicy,
+    /// Who makes the request (this machine, or a hosted checker), as the verdict names it.
+    pub vantage: Vantage,
 }
 
 impl Default for FetchOptions {
@@ -58,6 +60,7 @@ impl Default for FetchOptions {
             max_addresses: 4,
             user_agent: concat!("gwdoctor/", env!("CARGO_PKG_VERSION")).to_string(),
             address_policy: AddressPolicy::default(),
+            vantage: Vantage::Machine,
         }
     }
 }
@@ -136,6 +139,7 @@ async fn run(
         stage,
         cause,
         detail,
+        vantage: options.vantage,
     };
     let addresses = resolve(target, options, timings)
         .await

@@ -16,6 +16,8 @@ mod tls;
 pub use dns::{compare, DnsComparison};
 pub use fetch::{fetch, FetchOptions, FetchReport, Timings};
 pub use guard::{AddressPolicy, Cidr, Forbidden};
+/// Who makes a request, as [`FetchOptions::vantage`] names it.
+pub use gwdoctor_core::Vantage;
 pub use probe::{probe, ProbeOptions, ProbeReport};
 pub use resolver::{ResolverSpec, ResolverSpecError};
 pub use target::{Target, TargetError};

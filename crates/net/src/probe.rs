@@ -184,6 +184,7 @@ pub async fn probe(target: &Target, options: &ProbeOptions) -> ProbeReport {
             Some(a) if stage != NetworkStage::Connect => format!("{a}: {detail}"),
             _ => detail,
         },
+        vantage: options.fetch.vantage,
     };
     let dns = resolve(target, options).await;
     let mut attempts = Vec::new();

@@ -1,7 +1,7 @@
 //! The browser's words for a navigation that got no response (`webRequest.onErrorOccurred`:
 //! Chromium's `net::ERR_*`, Firefox's `NS_ERROR_*` and NSS codes) → the core's network failure.
 
-use gwdoctor_core::{Cause, NetworkFailure, NetworkStage};
+use gwdoctor_core::{Cause, NetworkFailure, NetworkStage, Vantage};
 
 /// The failure an error string describes, or `None` when it is not about reaching the site
 /// (the visitor stopped the load, an extension or policy blocked it, a download started …).
@@ -57,6 +57,7 @@ pub fn network_failure(url: &str, host: &str, error: &str) -> Option<NetworkFail
         stage,
         cause,
         detail: code.to_string(),
+        vantage: Vantage::Browser,
     })
 }
 

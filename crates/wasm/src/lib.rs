@@ -13,14 +13,14 @@ mod page;
 mod remote;
 
 use gwdoctor_core::checklist::{
-    host_of, site_of, Action, ChainView, Config, Doctor, Event, NativeStep, ProbeOutcome,
-    RemoteOutcome, TabId,
+    checker_problem, host_of, site_of, Action, Config, Doctor, Event, NativeStep, ProbeOutcome,
+    RemoteOutcome, TabId, VerdictView,
 };
 #[cfg(feature = "bench")]
 use gwdoctor_core::parse_response;
 use gwdoctor_core::{
-    classify as classify_snapshot, classify_network_failure, FailedHop, Generator, Layer,
-    SignatureDb, Snapshot, Verdict,
+    classify as classify_snapshot, classify_network_failure, SignatureDb, Snapshot, Vantage,
+    Verdict,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -115,26 +115,20 @@ fn network_verdict(url: &str, error: &str) -> Option<Verdict> {
     network_failure(url, host_of(&site), error).map(|f| classify_network_failure(&f))
 }
 
-/// The members of a verdict object that [`chain_view`] reads; the others are left unread.
-#[derive(serde::Deserialize)]
-struct ChainFacts {
-    error: bool,
-    generator: Option<Generator>,
-    chain: Vec<Layer>,
-    failed_hop: Option<FailedHop>,
+/// A verdict as people read it (summary, producer, chain, failed hop, retry, advice with titles
+/// and links), for a verdict whose request `vantage` made (`browser`, `machine`, `checker`): the
+/// same words the CLI prints and the extension shows.
+#[wasm_bindgen(js_name = verdictView)]
+pub fn verdict_view(verdict: JsValue, vantage: JsValue) -> Result<JsValue, JsError> {
+    let verdict: Verdict = from_js(verdict, "verdict")?;
+    let vantage: Vantage = from_js(vantage, "vantage")?;
+    to_js(&VerdictView::of(&verdict, vantage))
 }
 
-/// The chain of a verdict for drawing: nodes from the visitor to the app, the failed link marked.
-#[wasm_bindgen(js_name = chainView)]
-pub fn chain_view(verdict: JsValue, url: &str) -> Result<JsValue, JsError> {
-    let facts: ChainFacts = from_js(verdict, "verdict")?;
-    to_js(&ChainView::of(
-        facts.error,
-        facts.generator.as_ref(),
-        &facts.chain,
-        facts.failed_hop.as_ref(),
-        &site_of(url).unwrap_or_default(),
-    ))
+/// The checker page's sentence for a check API error: its `code` (or `undefined`) and message.
+#[wasm_bindgen(js_name = checkerProblem)]
+pub fn checker_problem_text(code: Option<String>, message: &str) -> String {
+    checker_problem(code.as_deref(), message)
 }
 
 /// Checks an options object; returns it normalized, or throws `field: problem`.

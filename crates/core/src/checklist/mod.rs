@@ -41,6 +41,7 @@ mod config;
 mod event;
 mod site;
 mod tab;
+mod verdict_view;
 mod view;
 
 #[cfg(test)]
@@ -55,6 +56,7 @@ pub use site::{cache_busting, host_of, site_of};
 pub use tab::{
     Attempt, BypassStep, GiveUp, NativeAsk, ProbeState, RetryStep, TabChecklist, VantageAsk,
 };
+pub use verdict_view::{checker_problem, AdviceView, VerdictView};
 pub use view::{Badge, ChainNode, ChainView, StepState, StepView, TabView, Whose};
 
 use site::SiteLimiter;

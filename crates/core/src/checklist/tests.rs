@@ -30,6 +30,7 @@ fn refused() -> Verdict {
         stage: NetworkStage::Connect,
         cause: Cause::ConnectionRefused,
         detail: "net::ERR_CONNECTION_REFUSED".into(),
+        vantage: crate::Vantage::Browser,
     })
 }
 
@@ -818,9 +819,15 @@ fn a_network_failure_has_no_cache_step_and_its_own_chain() {
     assert_eq!(view.badge.text, "ERR");
     assert_eq!(view.whose, Whose::Unclear);
     assert_eq!(view.steps[1].state, StepState::Skipped);
-    let labels: Vec<&str> = view.chain.nodes.iter().map(|n| n.label.as_str()).collect();
+    let labels: Vec<&str> = view
+        .shown
+        .chain
+        .nodes
+        .iter()
+        .map(|n| n.label.as_str())
+        .collect();
     assert_eq!(labels, ["You", "127.0.0.1"]);
-    assert_eq!(view.chain.broken_link, Some(0));
+    assert_eq!(view.shown.chain.broken_link, Some(0));
 }
 
 #[test]
@@ -830,15 +837,20 @@ fn the_chain_marks_the_gateway_hop_or_the_failing_app() {
     doctor.handle(failed(2, app_502(), &[]), T0);
     let gateway = doctor.view(1, T0).unwrap();
     let labels: Vec<&str> = gateway
+        .shown
         .chain
         .nodes
         .iter()
         .map(|n| n.label.as_str())
         .collect();
     assert_eq!(labels, ["You", "nginx", "app"]);
-    assert_eq!(gateway.chain.nodes[1].role, "proxy");
-    assert_eq!(gateway.chain.broken_link, Some(1), "nginx → app failed");
-    assert_eq!(gateway.chain.page_from, Some(1));
+    assert_eq!(gateway.shown.chain.nodes[1].role, "proxy");
+    assert_eq!(
+        gateway.shown.chain.broken_link,
+        Some(1),
+        "nginx → app failed"
+    );
+    assert_eq!(gateway.shown.chain.page_from, Some(1));
     assert_eq!(
         gateway.badge,
         Badge {
@@ -848,17 +860,20 @@ fn the_chain_marks_the_gateway_hop_or_the_failing_app() {
     );
     assert_eq!(gateway.whose, Whose::Site);
     assert_eq!(
-        gateway.headline,
-        "nginx could not get an answer from the app behind it."
+        gateway.shown.summary,
+        "nginx could not get an answer from the app behind it: the page does not say why."
     );
 
     let app = doctor.view(2, T0).unwrap();
     assert_eq!(app.verdict.generator.as_ref().unwrap().vendor, "origin");
-    assert_eq!(app.chain.failed_node, Some(app.chain.nodes.len() - 1));
-    assert_eq!(app.chain.page_from, app.chain.failed_node);
-    assert_eq!(app.chain.broken_link, None);
     assert_eq!(
-        app.headline, app.verdict.summary,
+        app.shown.chain.failed_node,
+        Some(app.shown.chain.nodes.len() - 1)
+    );
+    assert_eq!(app.shown.chain.page_from, app.shown.chain.failed_node);
+    assert_eq!(app.shown.chain.broken_link, None);
+    assert_eq!(
+        app.shown.summary, app.verdict.summary,
         "the application's own words"
     );
 }
@@ -1054,7 +1069,7 @@ fn site_keys_and_cache_busting_urls() {
 
 #[test]
 fn the_view_advises_only_what_the_checklist_does_not_do_itself() {
-    let steps = |view: &TabView| view.advice.iter().map(|a| a.step).collect::<Vec<_>>();
+    let steps = |view: &TabView| view.shown.advice.iter().map(|a| a.step).collect::<Vec<_>>();
     let verdict = nginx_502();
     assert!(verdict.advice.iter().any(|a| a.step == Step::Retry));
     assert!(verdict

@@ -9,7 +9,9 @@ use super::site::{host_of, site_of};
 use super::tab::{
     Attempt, BypassStep, GiveUp, NativeAsk, ProbeState, RetryStep, TabChecklist, VantageAsk,
 };
-use crate::verdict::{Advice, Cause, FailedHop, Generator, Layer, Role, Step, Verdict};
+use super::verdict_view::{role_label, AdviceView, VerdictView};
+use crate::verdict::{Cause, FailedHop, Generator, Layer, Role, Step, Verdict};
+use crate::Vantage;
 
 /// Whose side the failure is on, as far as the evidence tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +34,8 @@ pub struct Badge {
     pub color: String,
 }
 
-/// One node of the drawn chain (You → CDN → load balancer → proxy → app).
+/// One node of the drawn chain (You → CDN → load balancer → proxy → app; a checker's chain
+/// starts at "Checker").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainNode {
     /// What it is, for people ("You", "nginx", "app").
@@ -92,8 +95,12 @@ pub struct TabView {
     pub url: String,
     /// The verdict (generator, chain, evidence, advice).
     pub verdict: Verdict,
-    /// What happened, in one sentence.
-    pub headline: String,
+    /// The verdict as people read it: summary, producer, chain, failed hop, retry, and the
+    /// visitor's steps — less the steps the checklist takes itself (retrying while it retries,
+    /// the cache-bypass check, asking the configured vantage points), so the two never disagree
+    /// (the verdict's "retry after 10 s" beside "trying again in 1 s").
+    #[serde(flatten)]
+    pub shown: VerdictView,
     /// Whose side it is on.
     pub whose: Whose,
     /// That, in a sentence.
@@ -106,14 +113,8 @@ pub struct TabView {
     pub can_stop: bool,
     /// The toolbar badge.
     pub badge: Badge,
-    /// The chain with the failure marked.
-    pub chain: ChainView,
     /// The checklist steps.
     pub steps: Vec<StepView>,
-    /// What the visitor can do: the verdict's advice less the steps the checklist takes itself
-    /// (retrying while it retries, the cache-bypass check, asking the configured vantage points),
-    /// so the two never disagree (the verdict's "retry after 10 s" beside "trying again in 1 s").
-    pub advice: Vec<Advice>,
     /// Every probe sent, with times (Unix ms).
     pub attempts: Vec<Attempt>,
     /// When the checklist started (Unix ms).
@@ -147,65 +148,22 @@ impl TabView {
             vantage_step(c.vantage.as_deref()),
         ];
         steps.extend(native_steps(c.native.as_deref()));
+        let mut shown = VerdictView::of(&c.verdict, Vantage::Browser);
+        shown.advice.retain(|a| !done_by_checklist(c, a));
         TabView {
             tab: c.tab,
             url: c.url.clone(),
             verdict: c.verdict.clone(),
-            headline: headline(&c.verdict),
+            shown,
             whose,
             whose_text,
             doing: steps[0].detail.clone(),
             next_probe_in_s,
             can_stop: active,
             badge,
-            chain: ChainView::of(
-                c.verdict.error,
-                c.verdict.generator.as_ref(),
-                &c.verdict.chain,
-                c.verdict.failed_hop.as_ref(),
-                &c.site,
-            ),
             steps,
             attempts: c.attempts.clone(),
-            advice: advice_left(c),
             started_at_ms: c.started_at_ms,
-        }
-    }
-}
-
-/// The verdict in one plain sentence for the panel: the gateway's failed hop in words a visitor
-/// knows ("nginx could not get an answer from the app behind it"), else the core's summary.
-fn headline(verdict: &Verdict) -> String {
-    let (Some(generator), Some(hop)) = (&verdict.generator, &verdict.failed_hop) else {
-        return verdict.summary.clone();
-    };
-    let vendor = generator.vendor.as_str();
-    if vendor == "origin" || vendor == "unknown" || hop.from != vendor {
-        return verdict.summary.clone();
-    }
-    let behind = match hop.to.as_str() {
-        "upstream" | "origin" => "the app behind it",
-        other => other,
-    };
-    match hop.cause {
-        Cause::ConnectionRefused => {
-            format!("{vendor} could not get an answer from {behind}: the connection was refused.")
-        }
-        Cause::Timeout => {
-            format!("{vendor} gave up waiting for {behind}: it did not answer in time.")
-        }
-        Cause::InvalidResponse => format!("{vendor} got an invalid answer from {behind}."),
-        Cause::HeaderTooLarge => {
-            format!("{vendor} could not take the answer from {behind}: its headers were too large.")
-        }
-        Cause::Tls => format!("{vendor} could not set up a secure connection to {behind}."),
-        Cause::Dns => format!("{vendor} could not find {behind}: its name did not resolve."),
-        Cause::Overload => {
-            format!("{vendor} found {behind} overloaded or without a healthy server.")
-        }
-        Cause::Maintenance => format!("{vendor} says {behind} is down for maintenance."),
-        Cause::AppError | Cause::Unknown => {
-            format!("{vendor} could not get an answer from {behind}.")
         }
     }
 }
@@ -240,7 +198,10 @@ fn whose(c: &TabChecklist) -> (Whose, String) {
         );
     }
     let Some(generator) = &c.verdict.generator else {
-        return (Whose::Unclear, "Your browser could not reach the site at all: it may be down, or your network may be blocking the way.".into());
+        return (
+            Whose::Unclear,
+            "The site may be down, or your network may be blocking the way.".into(),
+        );
     };
     match generator.role {
         Role::ForwardProxy => (
@@ -440,9 +401,11 @@ fn native_steps(asks: Option<&[NativeAsk]>) -> Vec<StepView> {
             };
             let (state, detail) = match &ask.outcome {
                 None => (StepState::Running, "Asking the native host…".to_string()),
-                Some(NativeOutcome::Unavailable { detail }) => (
+                // The browser's own words ("Specified native messaging host not found.") say
+                // nothing more to a visitor.
+                Some(NativeOutcome::Unavailable { .. }) => (
                     StepState::Skipped,
-                    format!("The native host is not installed (run `gwdoctor install`): {detail}"),
+                    "The native host is not installed: install it with the command gwdoctor install to check from outside the browser.".to_string(),
                 ),
                 Some(NativeOutcome::Answered { finding, .. }) => (StepState::Done, finding.clone()),
                 Some(NativeOutcome::Failed { detail }) => (
@@ -470,51 +433,39 @@ fn human_duration(ms: u64) -> String {
     }
 }
 
-fn role_label(role: Role) -> &'static str {
-    match role {
-        Role::ForwardProxy => "your proxy",
-        Role::Cdn => "CDN",
-        Role::Waf => "firewall",
-        Role::LoadBalancer => "load balancer",
-        Role::Paas => "platform",
-        Role::Cache => "cache",
-        Role::ReverseProxy => "proxy",
-        Role::Origin => "app",
-    }
-}
-
-/// The verdict's advice without the steps `c` takes itself.
-fn advice_left(c: &TabChecklist) -> Vec<Advice> {
+/// Whether the checklist of `c` takes the advice's step itself.
+fn done_by_checklist(c: &TabChecklist, advice: &AdviceView) -> bool {
     let retrying = c.retry == RetryStep::Active || matches!(c.retry, RetryStep::Recovered { .. });
     let bypassing = !matches!(c.bypass, BypassStep::NotApplicable | BypassStep::Stopped);
     let asking_elsewhere = c.vantage.as_ref().is_some_and(|asks| !asks.is_empty());
-    c.verdict
-        .advice
-        .iter()
-        .filter(|a| match a.step {
-            Step::Retry => !retrying,
-            Step::BypassCache => !bypassing,
-            Step::CheckElsewhere => !asking_elsewhere,
-            _ => true,
-        })
-        .cloned()
-        .collect()
+    match advice.step {
+        Step::Retry => retrying,
+        Step::BypassCache => bypassing,
+        Step::CheckElsewhere => asking_elsewhere,
+        _ => false,
+    }
 }
 
 impl ChainView {
-    /// You → each layer of the chain → the app, with the failed hop marked: from the members of
-    /// a verdict it reads (so a shell holding a verdict as JSON need not read the rest), for the
-    /// page's site (as [`site_of`] gives it).
+    /// Whoever made the request → each layer of the chain → the app, with the failed hop
+    /// marked: from the members of a verdict it reads, for the page's site (as [`site_of`] gives
+    /// it).
     pub fn of(
         error: bool,
         generator: Option<&Generator>,
         layers: &[Layer],
         failed_hop: Option<&FailedHop>,
         site: &str,
+        vantage: Vantage,
     ) -> ChainView {
+        let (label, role) = match vantage {
+            Vantage::Browser => ("You", "your browser"),
+            Vantage::Machine => ("You", "this machine"),
+            Vantage::Checker => ("Checker", "the server that checked"),
+        };
         let you = ChainNode {
-            label: "You".into(),
-            role: "your browser".into(),
+            label: label.into(),
+            role: role.into(),
         };
         let Some(generator) = generator else {
             // No response at all: the way from the visitor to the site failed.
@@ -532,7 +483,7 @@ impl ChainView {
             };
         };
         let mut nodes = vec![you];
-        let mut vendors = vec!["you".to_string()];
+        let mut vendors = vec![vantage.id().to_string()];
         for layer in layers {
             if layer.role == Role::Origin {
                 continue;
@@ -574,5 +525,25 @@ impl ChainView {
             failed_node,
             page_from,
         }
+    }
+
+    /// The chain on one line: `You → nginx ✗ app`, the failed hop as ✗ and a node that failed
+    /// itself marked with a trailing ✗.
+    pub fn text(&self) -> String {
+        let mut line = String::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if i > 0 {
+                line.push_str(if self.broken_link == Some(i - 1) {
+                    " ✗ "
+                } else {
+                    " → "
+                });
+            }
+            line.push_str(&node.label);
+            if self.failed_node == Some(i) {
+                line.push_str(" ✗");
+            }
+        }
+        line
     }
 }

@@ -62,7 +62,7 @@ pub(super) fn rank(
     } else if generator.role != Role::ForwardProxy {
         add(Step::CheckElsewhere, format!(
             "The failure is inside the site's own servers ({} → {}), not on your side; another vantage point should confirm it is down for everyone.",
-            hop.from, hop.to
+            side_label(&hop.from), side_label(&hop.to)
         ));
     }
     if matches!(
@@ -82,8 +82,36 @@ pub(super) fn rank(
     advice
 }
 
-/// The verdict in one sentence: "nginx could not get a good answer from upstream: the connection
-/// was refused." and the like.
+/// A side of a hop in people's words: the server behind the gateways (`upstream`, `origin`) is
+/// "app", as in the drawn chain; the requester (`you`, `checker`) is capitalized as its node;
+/// vendor ids stay as they are.
+pub(crate) fn side_label(id: &str) -> &str {
+    match id {
+        "upstream" | "origin" => "app",
+        "you" => "You",
+        "checker" => "Checker",
+        other => other,
+    }
+}
+
+/// What went wrong on a hop, as the end of a sentence ("…: the connection was refused").
+pub(crate) fn cause_words(cause: Cause) -> &'static str {
+    match cause {
+        Cause::ConnectionRefused => "the connection was refused",
+        Cause::Timeout => "it did not answer in time",
+        Cause::InvalidResponse => "it sent an invalid answer",
+        Cause::HeaderTooLarge => "its response headers were too large",
+        Cause::Tls => "the secure connection (TLS) failed",
+        Cause::Dns => "its name did not resolve",
+        Cause::AppError => "it failed",
+        Cause::Maintenance => "it is down for maintenance",
+        Cause::Overload => "it is overloaded or has no healthy server",
+        Cause::Unknown => "the page does not say why",
+    }
+}
+
+/// The verdict in one sentence, the one every shell shows: "nginx could not get an answer from
+/// the app behind it: the connection was refused." and the like.
 pub(super) fn summary_sentence(generator: &Generator, hop: &FailedHop) -> String {
     if generator.vendor == ORIGIN {
         return match hop.cause {
@@ -97,22 +125,14 @@ pub(super) fn summary_sentence(generator: &Generator, hop: &FailedHop) -> String
     let from = if generator.vendor == UNKNOWN {
         "A server on the way".to_string()
     } else {
-        generator.vendor.clone()
+        side_label(&hop.from).to_string()
     };
-    let problem = match hop.cause {
-        Cause::ConnectionRefused => "the connection was refused",
-        Cause::Timeout => "it did not answer in time",
-        Cause::InvalidResponse => "it sent an invalid response",
-        Cause::HeaderTooLarge => "its response headers were too large",
-        Cause::Tls => "the TLS handshake failed",
-        Cause::Dns => "its name could not be resolved",
-        Cause::AppError => "it failed",
-        Cause::Maintenance => "it is down for maintenance",
-        Cause::Overload => "it is overloaded or has no healthy server",
-        Cause::Unknown => "the page does not say why",
+    let behind = match side_label(&hop.to) {
+        "app" => "the app behind it",
+        other => other,
     };
     format!(
-        "{from} could not get a good answer from {}: {problem}.",
-        hop.to
+        "{from} could not get an answer from {behind}: {}.",
+        cause_words(hop.cause)
     )
 }

@@ -11,7 +11,8 @@ mod generator;
 mod network;
 mod retry;
 
-pub use network::{classify_network_failure, NetworkFailure, NetworkStage};
+pub(crate) use advice::{cause_words, side_label};
+pub use network::{classify_network_failure, NetworkFailure, NetworkStage, Vantage};
 
 use crate::signatures::{RuleKind, SignatureDb};
 use crate::snapshot::Snapshot;

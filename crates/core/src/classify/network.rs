@@ -1,9 +1,45 @@
-//! Verdicts for attempts that got no HTTP response at all: the visitor's own machine could not
-//! reach the site (name not resolved, connection refused or timed out, TLS failed).
+//! Verdicts for attempts that got no HTTP response at all: whoever made the request (the
+//! visitor's browser, the machine the CLI runs on, a hosted checker) could not reach the site
+//! (name not resolved, connection refused or timed out, TLS failed).
 
 use serde::{Deserialize, Serialize};
 
+use super::advice::cause_words;
 use crate::verdict::{Advice, Category, Cause, Evidence, FailedHop, Retry, Step, Verdict};
+
+/// Who made the request a verdict is about: the first node of the chain, and the side a
+/// network failure points to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Vantage {
+    /// The visitor's browser (the extension).
+    Browser,
+    /// The machine the CLI or the native host runs on.
+    #[default]
+    Machine,
+    /// A hosted checker's server (`gwdoctor serve`), on the visitor's behalf.
+    Checker,
+}
+
+impl Vantage {
+    /// The contract id of this side in `failed_hop.from` and `evidence.points_to`: `you` for the
+    /// visitor's own browser or machine, `checker` for a hosted checker.
+    pub fn id(self) -> &'static str {
+        match self {
+            Vantage::Browser | Vantage::Machine => "you",
+            Vantage::Checker => "checker",
+        }
+    }
+
+    /// Who made the request, as the subject of a sentence.
+    pub fn subject(self) -> &'static str {
+        match self {
+            Vantage::Browser => "Your browser",
+            Vantage::Machine => "Your machine",
+            Vantage::Checker => "The checker",
+        }
+    }
+}
 
 /// The phase in which an attempt failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,12 +78,15 @@ pub struct NetworkFailure {
     pub stage: NetworkStage,
     /// Why, as far as the shell could tell.
     pub cause: Cause,
-    /// The shell's own words (the OS or library error).
+    /// The shell's own words (the OS or library error), kept in the evidence.
     pub detail: String,
+    /// Who made the request.
+    #[serde(default)]
+    pub vantage: Vantage,
 }
 
-/// The verdict for an attempt that got no response: the failed hop is between the visitor and
-/// the site's first server.
+/// The verdict for an attempt that got no response: the failed hop is between whoever made the
+/// request (`failure.vantage`) and the site's first server.
 pub fn classify_network_failure(failure: &NetworkFailure) -> Verdict {
     let category = match (failure.stage, failure.cause) {
         (NetworkStage::Tls, _) | (_, Cause::Tls) => Category::TlsError,
@@ -61,23 +100,27 @@ pub fn classify_network_failure(failure: &NetworkFailure) -> Verdict {
     let mut add = |step: Step, why: String| advice.push(Advice { step, why });
     match failure.cause {
         Cause::Dns => {
-            add(Step::CheckDns, format!("The name {host} did not resolve from here; comparing resolvers shows whether yours is wrong or the name is gone."));
+            add(Step::CheckDns, format!("The name {host} did not resolve from here; comparing resolvers shows whether this resolver is wrong or the name is gone."));
             add(
                 Step::OtherNetwork,
                 "Another network uses other resolvers and routes.".into(),
             );
         }
         Cause::Tls => {
-            add(Step::CheckElsewhere, format!("The TLS handshake with {host} failed; another vantage point shows whether the site's certificate is broken or something on your network intercepts it."));
+            add(Step::CheckElsewhere, format!("The TLS handshake with {host} failed; another vantage point shows whether the site's certificate is broken or something on this network intercepts it."));
             add(
                 Step::OtherNetwork,
                 "A network that does not intercept TLS may get through.".into(),
             );
         }
         _ => {
-            add(Step::Retry, format!("{host} could not be reached from here ({}); a retry after a short pause may get through.", failure.detail));
-            add(Step::CheckElsewhere, "Another vantage point tells whether it is down for everyone or only unreachable from your network.".into());
-            add(Step::OtherNetwork, "A firewall, VPN or proxy on your side can block the way; another network avoids it.".into());
+            add(Step::Retry, format!("{host} could not be reached from here; a retry after a short pause may get through."));
+            add(Step::CheckElsewhere, "Another vantage point tells whether it is down for everyone or only unreachable from this network.".into());
+            add(
+                Step::OtherNetwork,
+                "A firewall, VPN or proxy on the way can block it; another network avoids it."
+                    .into(),
+            );
         }
     }
     add(
@@ -93,7 +136,7 @@ pub fn classify_network_failure(failure: &NetworkFailure) -> Verdict {
         generator: None,
         chain: Vec::new(),
         failed_hop: Some(FailedHop {
-            from: "you".into(),
+            from: failure.vantage.id().into(),
             to: host.clone(),
             cause: failure.cause,
         }),
@@ -109,13 +152,16 @@ pub fn classify_network_failure(failure: &NetworkFailure) -> Verdict {
                 failure.stage.describe(),
                 failure.detail
             ),
-            points_to: "you".into(),
+            points_to: failure.vantage.id().into(),
         }],
         advice,
         summary: format!(
-            "Your machine could not reach {host}: {} failed ({}).",
-            failure.stage.describe(),
-            failure.detail
+            "{} could not reach the site {host}: {}.",
+            failure.vantage.subject(),
+            match failure.cause {
+                Cause::Unknown => format!("{} failed", failure.stage.describe()),
+                cause => cause_words(cause).to_string(),
+            }
         ),
     }
 }
