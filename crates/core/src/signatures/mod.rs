@@ -521,11 +521,11 @@ role = "reverse-proxy"
 header = "Server"
 regex = '^nginx(?:/(?P<version>[0-9.]+))?'
 detail = "Server header names nginx"
-source = "test"
+source = "captured: test"
 [[page]]
 contains = "<center>nginx"
 detail = "footer"
-source = "test"
+source = "captured: test"
 "#;
 
     #[test]
@@ -551,7 +551,7 @@ role = "waf"
 contains = "_marker_"
 max_body_bytes = 20
 detail = "a stub page"
-source = "test"
+source = "captured: test"
 "#;
         let db = SignatureDb::from_sources([("stub.toml", stub)]).unwrap();
         let page = |body: &str| Snapshot::new(503, Headers::new()).with_body(body.as_bytes());
@@ -577,7 +577,7 @@ role = "cdn"
 [[page]]
 regex = '('
 detail = ""
-source = "s"
+source = "docs: s"
 [[layer]]
 contains = "x"
 detail = "d"
