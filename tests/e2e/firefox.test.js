@@ -97,7 +97,7 @@ test('Firefox: the extension loads, detects a 502 from nginx and classifies it',
   await until('the in-page panel to name nginx', async () => {
     const headline = await read('.headline');
     if (headline && seen.at(-1)?.headline !== headline) seen.push({ at: Date.now() - t0, headline });
-    return headline === 'nginx could not get an answer from the app behind it.';
+    return headline === 'nginx could not get an answer from the app behind it: the page does not say why.';
   }, { timeoutMs: 30000, everyMs: 250 }).catch((e) => {
     throw new Error(`${e.message}; seen: ${JSON.stringify(seen)}; Firefox said: ${firefoxOutput.slice(-3000)}`);
   });
