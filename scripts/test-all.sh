@@ -29,8 +29,8 @@ stage "e2e chromium"      600  bash tests/e2e/run.sh chromium
 stage "e2e firefox"       300  bash tests/e2e/run.sh firefox
 stage "checker page"      300  bash tests/serve/run.sh
 stage "scale-out behind nginx" 180  bash tests/scale/run.sh
-stage "fuzz parse_classify" 900  bash scripts/fuzz.sh parse_classify 60
-stage "fuzz native_frame"  600  bash scripts/fuzz.sh native_frame 60
+stage "fuzz parse_classify" 1500  bash scripts/fuzz.sh parse_classify 60
+stage "fuzz native_frame"  1200  bash scripts/fuzz.sh native_frame 60
 stage "live gateways"     300  python3 tests/gateways/lab.py run-live --gwdoctor target/debug/gwdoctor
 
 [ ${#failures[@]} -gt 0 ] && echo "failed stages: ${failures[*]}"
