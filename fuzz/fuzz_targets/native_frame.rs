@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use gwdoctor_host::host::{dispatch::Command, protocol, serve, Runner};
+use gwdoctor_host::host::{dispatch::Command, serve, Runner};
+use gwdoctor_wire::native as protocol;
 use libfuzzer_sys::fuzz_target;
 
 thread_local! {
