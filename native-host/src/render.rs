@@ -4,10 +4,10 @@ use std::fmt::Write;
 
 use gwdoctor_core::checklist::VerdictView;
 use gwdoctor_core::{is_error_status, Vantage, Verdict};
-use gwdoctor_net::{FetchReport, ProbeReport};
+use gwdoctor_net::ProbeReport;
 
 /// A few lines a person reads in a second: what, who, which hop, retry, evidence, advice.
-pub fn summary(verdict: &Verdict, report: Option<&FetchReport>) -> String {
+pub fn summary(verdict: &Verdict, report: Option<&ProbeReport>) -> String {
     let mut out = String::new();
     let status = verdict
         .status

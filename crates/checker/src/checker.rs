@@ -5,7 +5,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use gwdoctor_net::{probe, AddressPolicy, Forbidden, ProbeOptions, ProbeReport, Target};
+use gwdoctor_net::{probe, ProbeOptions, ProbeReport, Target};
 use gwdoctor_wire::check::{CheckAnswer, Redirect};
 use serde_json::{Map, Value};
 
@@ -29,17 +29,13 @@ pub struct Checker {
 }
 
 impl Checker {
-    /// A checker with these probe options; `options.fetch.address_policy` decides what it may reach.
+    /// A checker with these probe options; `options.request.address_policy` decides what it may reach.
     pub fn new(vantage: String, options: ProbeOptions, max_redirects: usize) -> Self {
         Checker {
             vantage,
             options,
             max_redirects,
         }
-    }
-
-    fn policy(&self) -> &AddressPolicy {
-        &self.options.fetch.address_policy
     }
 
     /// Checks `target`, following up to `max_redirects` redirects.
@@ -49,7 +45,7 @@ impl Checker {
         let mut redirects: Vec<Redirect> = Vec::new();
         loop {
             let report = probe(&target, &self.options).await;
-            if let Some(forbidden) = self.refusal(&report) {
+            if let Some(forbidden) = report.refused_by_policy() {
                 let hop = match redirects.last() {
                     None => format!("{} points to", target.url),
                     Some(r) => format!("the redirect from {} to {} leads to", r.url, target.url),
@@ -83,16 +79,6 @@ impl Checker {
                 }
             }
         }
-    }
-
-    /// The policy's reason when every address tried was refused by it (nothing was fetched).
-    fn refusal(&self, report: &ProbeReport) -> Option<Forbidden> {
-        let mut refusals = report
-            .attempts
-            .iter()
-            .map(|attempt| self.policy().check(attempt.address.ip()));
-        let first = refusals.next()?.err()?;
-        refusals.all(|r| r.is_err()).then_some(first)
     }
 
     fn render(

@@ -126,12 +126,13 @@ pub fn run(args: Args) -> Result<()> {
         AddressPolicy::public_only().with_allowed(args.allow.iter().copied())
     };
     let phase = Duration::from_secs(args.timeout);
-    let mut fetch = phase_limits(phase);
-    fetch.address_policy = policy;
-    fetch.vantage = gwdoctor_net::Vantage::Checker;
-    fetch.user_agent = concat!("gwdoctor-serve/", env!("CARGO_PKG_VERSION"), " (+checker)").into();
+    let mut request = phase_limits(phase);
+    request.address_policy = policy;
+    request.vantage = gwdoctor_net::Vantage::Checker;
+    request.user_agent =
+        concat!("gwdoctor-serve/", env!("CARGO_PKG_VERSION"), " (+checker)").into();
     let options = ProbeOptions {
-        fetch,
+        request,
         resolver: ResolverSpec::System,
     };
     let limits = CacheLimits {
@@ -162,7 +163,7 @@ async fn serve(
     options: ProbeOptions,
     limits: CacheLimits,
 ) -> Result<()> {
-    let private = options.fetch.address_policy.allows_private();
+    let private = options.request.address_policy.allows_private();
     let app = Arc::new(App {
         checks: CachedChecker::new(
             Checker::new(vantage.name.clone(), options, args.max_redirects),

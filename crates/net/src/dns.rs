@@ -139,7 +139,7 @@ pub async fn lookup(name: &str, spec: &ResolverSpec, limit: Duration) -> Resolve
             Ok(Ok(found)) => Ok(found),
         },
     };
-    answer.elapsed_ms = crate::fetch::ms(began.elapsed());
+    answer.elapsed_ms = crate::request::ms(began.elapsed());
     match result {
         Ok(found) => {
             answer.records = found

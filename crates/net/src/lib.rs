@@ -1,23 +1,41 @@
-//! Gateway Doctor's network side (tokio + hickory-resolver + rustls): fetch a URL once with
-//! per-phase timings, probe it hop by hop per address, compare resolvers, flush the OS DNS cache,
-//! and turn the results into the core's snapshot or network failure.
-//! Shared by the CLI, the native messaging host and the checker server.
+//! Gateway Doctor's network side, shared by the CLI, the native messaging host and the checker
+//! server: it asks the network and hands what it saw to the core (`gwdoctor-core`), which decides
+//! what it means.
+//!
+//! Built on tokio, hickory-resolver and rustls. It never decides a verdict itself, never follows a
+//! redirect on its own (a redirect is reported; the checker follows it under its own limit), and
+//! never connects to an address its [`AddressPolicy`] refuses: the policy is checked on each
+//! resolved address just before connecting to that very address, so a DNS answer cannot swap a
+//! private address in after the check (the checker's SSRF guard).
+//!
+//! The public interface is:
+//! - [`probe()`] with [`ProbeOptions`] (limits, identity and address policy in [`RequestOptions`],
+//!   the resolver in [`ResolverSpec`]): one URL, hop by hop (DNS → TCP → TLS → HTTP) for every
+//!   address, ending in a [`ProbeReport`] with the core's verdict. The only way this crate fetches.
+//! - [`Target`]: a validated `http`/`https` URL.
+//! - [`compare`] → [`DnsComparison`]: the system resolver beside public resolvers, as the visitor's
+//!   "is it my DNS?" check; [`dns::lookup`] for one resolver.
+//! - [`flush`]: flushing the operating system's DNS cache, with the exact command when it needs
+//!   privileges.
+//! - [`AddressPolicy`], [`Cidr`], [`Forbidden`]: which addresses may be reached.
+//! - [`certificate::CertificateInfo`]: what a TLS certificate says (names, expiry).
+#![deny(missing_docs)]
 
 pub mod certificate;
 pub mod dns;
-pub mod fetch;
 pub mod flush;
 pub mod guard;
 pub mod probe;
+mod request;
 pub mod resolver;
 pub mod target;
 mod tls;
 
 pub use dns::{compare, DnsComparison};
-pub use fetch::{fetch, FetchOptions, FetchReport, Timings};
 pub use guard::{AddressPolicy, Cidr, Forbidden};
-/// Who makes a request, as [`FetchOptions::vantage`] names it.
+/// Who makes a request, as [`RequestOptions::vantage`] names it.
 pub use gwdoctor_core::Vantage;
 pub use probe::{probe, ProbeOptions, ProbeReport};
+pub use request::{RequestOptions, Timings};
 pub use resolver::{ResolverSpec, ResolverSpecError};
 pub use target::{Target, TargetError};

@@ -17,7 +17,8 @@ use tokio_rustls::TlsConnector;
 
 use crate::{
     certificate::CertificateInfo,
-    fetch::{exchange, ms, FetchOptions, FetchReport, Timings},
+    guard::Forbidden,
+    request::{connect, exchange, ms, ConnectError, RequestOptions, Timings},
     resolver::ResolverSpec,
     target::Target,
 };
@@ -26,7 +27,7 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct ProbeOptions {
     /// Per-phase limits and the number of addresses tried.
-    pub fetch: FetchOptions,
+    pub request: RequestOptions,
     /// The resolver that turns the host into addresses.
     pub resolver: ResolverSpec,
 }
@@ -34,7 +35,7 @@ pub struct ProbeOptions {
 impl Default for ProbeOptions {
     fn default() -> Self {
         ProbeOptions {
-            fetch: FetchOptions::default(),
+            request: RequestOptions::default(),
             resolver: ResolverSpec::System,
         }
     }
@@ -116,6 +117,9 @@ pub struct Attempt {
     pub http: Option<HttpHop>,
     /// The hop that failed.
     pub failed: Option<HopFailure>,
+    /// Set when the address policy refused this address: nothing was sent to it.
+    #[serde(skip)]
+    forbidden: Option<Forbidden>,
     #[serde(skip)]
     outcome: Result<Snapshot, NetworkFailure>,
     #[serde(skip)]
@@ -155,20 +159,15 @@ pub struct ProbeReport {
     pub failed_hop: Option<HopFailure>,
     /// The core's verdict.
     pub verdict: Verdict,
-    #[serde(skip)]
-    outcome: Result<Snapshot, NetworkFailure>,
 }
 
 impl ProbeReport {
-    /// The verdict's attempt as a fetch report (what `check` prints).
-    pub fn fetch_report(&self) -> FetchReport {
-        FetchReport {
-            url: self.url.clone(),
-            address: self.address,
-            timings: self.timings.clone(),
-            redirect: self.redirect.clone(),
-            outcome: self.outcome.clone(),
-        }
+    /// The address policy's refusal when it refused every address the name resolved to, so that
+    /// nothing was fetched (a public checker asked for a private address).
+    pub fn refused_by_policy(&self) -> Option<&Forbidden> {
+        let mut refusals = self.attempts.iter().map(|a| a.forbidden.as_ref());
+        let first = refusals.next()??;
+        refusals.all(|r| r.is_some()).then_some(first)
     }
 }
 
@@ -184,7 +183,7 @@ pub async fn probe(target: &Target, options: &ProbeOptions) -> ProbeReport {
             Some(a) if stage != NetworkStage::Connect => format!("{a}: {detail}"),
             _ => detail,
         },
-        vantage: options.fetch.vantage,
+        vantage: options.request.vantage,
     };
     let dns = resolve(target, options).await;
     let mut attempts = Vec::new();
@@ -192,12 +191,12 @@ pub async fn probe(target: &Target, options: &ProbeOptions) -> ProbeReport {
         let tries = dns
             .addresses
             .iter()
-            .take(options.fetch.max_addresses.max(1))
+            .take(options.request.max_addresses.max(1))
             .map(|ip| {
                 attempt(
                     target,
                     SocketAddr::new(*ip, target.port),
-                    &options.fetch,
+                    &options.request,
                     &failure,
                 )
             });
@@ -261,7 +260,6 @@ pub async fn probe(target: &Target, options: &ProbeOptions) -> ProbeReport {
         attempts,
         failed_hop,
         verdict,
-        outcome,
     }
 }
 
@@ -275,7 +273,7 @@ async fn resolve(target: &Target, options: &ProbeOptions) -> DnsHop {
             error: None,
         };
     }
-    let limit = options.fetch.dns_timeout;
+    let limit = options.request.dns_timeout;
     let answer = crate::dns::lookup(&target.host, &options.resolver, limit).await;
     let addresses: Vec<IpAddr> = answer.records.iter().map(|r| r.address).collect();
     DnsHop {
@@ -297,7 +295,7 @@ type MakeFailure<'a> =
 async fn attempt(
     target: &Target,
     address: SocketAddr,
-    options: &FetchOptions,
+    options: &RequestOptions,
     failure: &MakeFailure<'_>,
 ) -> Attempt {
     let mut attempt = Attempt {
@@ -306,6 +304,7 @@ async fn attempt(
         tls: None,
         http: None,
         failed: None,
+        forbidden: None,
         outcome: Err(failure(
             NetworkStage::Connect,
             Cause::Unknown,
@@ -328,37 +327,23 @@ async fn attempt(
 async fn run_attempt(
     target: &Target,
     address: SocketAddr,
-    options: &FetchOptions,
+    options: &RequestOptions,
     failure: &MakeFailure<'_>,
     attempt: &mut Attempt,
 ) -> Result<Snapshot, NetworkFailure> {
     let began = Instant::now();
-    let connected = crate::fetch::connect(address, options).await;
+    let connected = connect(address, options).await;
     attempt.tcp.elapsed_ms = Some(ms(began.elapsed()));
     let stream = match connected {
-        Ok(Ok(stream)) => stream,
-        Ok(Err(e)) => {
-            let cause = if e.kind() == std::io::ErrorKind::ConnectionRefused {
-                Cause::ConnectionRefused
-            } else {
-                Cause::Unknown
-            };
-            let detail = format!("connect to {address}: {e}");
+        Ok(stream) => stream,
+        Err(e) => {
+            let detail = e.detail(address);
             attempt.tcp.error = Some(detail.clone());
+            let cause = e.cause();
+            if let ConnectError::Forbidden(forbidden) = e {
+                attempt.forbidden = Some(forbidden);
+            }
             return Err(failure(NetworkStage::Connect, cause, Some(address), detail));
-        }
-        Err(_) => {
-            let detail = format!(
-                "connect to {address}: no answer within {:?}",
-                options.connect_timeout
-            );
-            attempt.tcp.error = Some(detail.clone());
-            return Err(failure(
-                NetworkStage::Connect,
-                Cause::Timeout,
-                Some(address),
-                detail,
-            ));
         }
     };
     attempt.tcp.ok = true;
@@ -397,7 +382,7 @@ async fn run_attempt(
 async fn handshake(
     target: &Target,
     stream: TcpStream,
-    options: &FetchOptions,
+    options: &RequestOptions,
     hop: &mut TlsHop,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, (Cause, String)> {
     let began = Instant::now();
@@ -436,13 +421,13 @@ async fn handshake(
 }
 
 /// The probe's default per-phase limit, as the host and CLI use it.
-pub fn phase_limits(limit: Duration) -> FetchOptions {
-    FetchOptions {
+pub fn phase_limits(limit: Duration) -> RequestOptions {
+    RequestOptions {
         dns_timeout: limit,
         connect_timeout: limit,
         tls_timeout: limit,
         response_timeout: limit,
         body_timeout: limit,
-        ..FetchOptions::default()
+        ..RequestOptions::default()
     }
 }

@@ -1,7 +1,7 @@
-//! The TLS client configurations: rustls with the Mozilla root store (webpki-roots), HTTP/1.1;
-//! the probe's variant also keeps the certificate the server showed.
+//! The TLS client configuration: rustls with the Mozilla root store (webpki-roots), HTTP/1.1,
+//! with a verifier that also keeps the certificate the server showed.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use rustls::{
     client::{
@@ -11,26 +11,6 @@ use rustls::{
     pki_types::{CertificateDer, ServerName, UnixTime},
     ClientConfig, DigitallySignedStruct, SignatureScheme,
 };
-
-/// The shared client configuration.
-pub(crate) fn client_config() -> Arc<ClientConfig> {
-    static CONFIG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let roots =
-                rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            let mut config = ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default TLS versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-            config.alpn_protocols = vec![b"http/1.1".to_vec()];
-            Arc::new(config)
-        })
-        .clone()
-}
 
 /// A client configuration whose verifier keeps the server's end-entity certificate, so that a
 /// probe can describe it even when validation fails. One per connection.

@@ -23,7 +23,7 @@ const NGINX_502: &str = "HTTP/1.1 502 Bad Gateway\r\nServer: nginx/1.22.1\r\nCon
 
 fn options(resolver: Option<std::net::SocketAddr>, limit_ms: u64) -> ProbeOptions {
     ProbeOptions {
-        fetch: phase_limits(Duration::from_millis(limit_ms)),
+        request: phase_limits(Duration::from_millis(limit_ms)),
         resolver: resolver.map_or(ResolverSpec::System, |a| {
             ResolverSpec::parse(&a.to_string()).unwrap()
         }),

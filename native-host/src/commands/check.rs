@@ -37,7 +37,7 @@ pub fn run(args: Args) -> Result<Exit> {
         object["probe"] = probe;
         println!("{}", serde_json::to_string_pretty(&object)?);
     } else {
-        print!("{}", render::summary(verdict, Some(&report.fetch_report())));
+        print!("{}", render::summary(verdict, Some(&report)));
         print!("{}", render::hops(&report));
     }
     Ok(Exit::for_verdict(verdict))

@@ -45,16 +45,16 @@ impl Options {
                 "--phase-timeout must be 1…600 seconds and --max-addresses 1…16"
             ));
         }
-        let mut fetch = phase_limits(Duration::from_secs(self.phase_timeout));
-        fetch.max_addresses = self.max_addresses;
+        let mut request = phase_limits(Duration::from_secs(self.phase_timeout));
+        request.max_addresses = self.max_addresses;
         if let Some(seconds) = response_timeout {
-            fetch.response_timeout = Duration::from_secs(seconds);
+            request.response_timeout = Duration::from_secs(seconds);
         }
         let resolver = match &self.resolver {
             Some(spec) => ResolverSpec::parse(spec)?,
             None => ResolverSpec::System,
         };
-        Ok(ProbeOptions { fetch, resolver })
+        Ok(ProbeOptions { request, resolver })
     }
 }
 
@@ -71,10 +71,7 @@ pub fn run(args: Args) -> Result<Exit> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", render::hops(&report));
-        print!(
-            "{}",
-            render::summary(&report.verdict, Some(&report.fetch_report()))
-        );
+        print!("{}", render::summary(&report.verdict, Some(&report)));
     }
     Ok(Exit::for_verdict(&report.verdict))
 }

@@ -106,15 +106,15 @@ impl Command {
                         .map_err(|e| bad(format!("args.resolver: {e}")))?,
                     None => ResolverSpec::System,
                 };
-                let mut fetch = phase_limits(limit(a.timeout_ms, 10_000, 1000..=60_000)?);
+                let mut request = phase_limits(limit(a.timeout_ms, 10_000, 1000..=60_000)?);
                 match a.max_addresses {
-                    Some(n @ 1..=8) => fetch.max_addresses = n,
+                    Some(n @ 1..=8) => request.max_addresses = n,
                     Some(n) => return Err(bad(format!("args.max_addresses: {n} is outside 1…8"))),
                     None => {}
                 }
                 Ok(Command::Probe {
                     target: Box::new(target),
-                    options: Box::new(ProbeOptions { fetch, resolver }),
+                    options: Box::new(ProbeOptions { request, resolver }),
                 })
             }
             "flush-dns" => {
