@@ -20,6 +20,7 @@ stage() {
 
 stage "format"            120  cargo fmt --all -- --check
 stage "clippy"            900  cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+stage "docs"              300  env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --locked
 stage "unit + corpus"     900  cargo test --workspace --all-features --locked
 stage "core, regex-lite engine" 600  cargo test -p gwdoctor-core --no-default-features --features toml,embedded-db --locked
 stage "native host in chromium" 300  cargo test -p gwdoctor --test browser --locked -- --ignored

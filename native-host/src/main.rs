@@ -2,6 +2,10 @@
 //! (started by the browser with the caller on the command line: `native-host/PROTOCOL.md`).
 //! See `gwdoctor --help`.
 
+// The doc comments of the command line are clap's help text, written for a terminal, not
+// rustdoc: `IP[:port]` and bare URLs are meant literally.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::bare_urls)]
+
 mod commands;
 mod exit;
 mod render;

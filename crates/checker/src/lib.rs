@@ -6,6 +6,7 @@
 //!
 //! The public interface is [`Args`] (the command line of `serve`, a `clap::Args`) and [`run`].
 //! The `gwdoctor` binary (`native-host/`) wires it in as its `serve` command.
+#![deny(missing_docs)]
 
 mod cache;
 mod checker;

@@ -1,10 +1,32 @@
-//! Gateway Doctor core: who produced a gateway error page, which hop failed, and whether to retry.
+//! Gateway Doctor core: who produced a gateway error page, which hop failed, whether to retry,
+//! and every sentence a person reads about it.
 //!
-//! Deterministic and free of I/O: no sockets, no clock, no filesystem. Shells (the CLI, the
-//! native messaging host, the checker server, the browser extension through wasm) gather a
-//! [`Snapshot`] of a response and get a [`Verdict`] back, the JSON object of
-//! `shared/spec/verdict.md`. What is known about each vendor lives in the signature database,
-//! data files embedded at build time ([`SignatureDb`]).
+//! Deterministic and free of I/O: no sockets, no clock, no filesystem, no randomness of its own.
+//! It builds for native targets and for `wasm32-unknown-unknown`. Shells (the CLI, the native
+//! messaging host, the checker server, the browser extension through wasm) gather a [`Snapshot`]
+//! of a response and get a [`Verdict`] back, the JSON object of `docs/verdict.md`. What is known
+//! about each vendor lives in the signature database, data files in `crates/core/signatures/`
+//! embedded at build time ([`SignatureDb`]); no vendor is named in code.
+//!
+//! The public interface is:
+//! - [`parse_response`] (raw `curl -si` bytes → [`Snapshot`]) and [`Snapshot::new`] (a shell's
+//!   own response);
+//! - [`classify()`] / [`classify_with`] (a response → [`Verdict`]) and [`classify_network_failure`]
+//!   (no response: a [`NetworkFailure`] at a [`NetworkStage`] → [`Verdict`]); [`Vantage`] says who
+//!   saw it;
+//! - the verdict's vocabulary — [`Category`], [`Cause`], [`Role`], [`Step`] — with the members
+//!   [`Generator`], [`Layer`], [`FailedHop`], [`Retry`], [`Advice`], [`Evidence`];
+//! - [`checklist`]: the visitor checklist as a state machine ([`checklist::Doctor`]) and the views
+//!   every shell draws ([`checklist::VerdictView`], [`checklist::TabView`]);
+//! - [`retry_after`]: `Retry-After` in both its forms;
+//! - [`SignatureDb`]: the embedded database, or one loaded from files or packed bytes.
+//!
+//! **Time.** The checklist never reads a clock. Every call that depends on time takes `now_ms`,
+//! the shell's wall clock in Unix milliseconds (`Date.now()` in the extension). The machine
+//! only compares `now_ms` with instants it stored: a clock that goes backwards makes nothing due
+//! early and loses no state — scheduled probes wait until the clock reaches them again, and
+//! elapsed times shown are never negative. Jitter comes from a generator seeded by the shell
+//! and kept in the state, so the same events at the same times give the same actions.
 //!
 //! ```
 //! let raw = b"HTTP/1.1 502 Bad Gateway\r\nServer: nginx/1.22.1\r\n\r\n\
@@ -14,6 +36,7 @@
 //! let verdict = gwdoctor_core::classify(&snapshot);
 //! assert_eq!(verdict.generator.unwrap().vendor, "nginx");
 //! ```
+#![deny(missing_docs)]
 
 pub mod checklist;
 pub mod classify;

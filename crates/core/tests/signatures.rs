@@ -29,28 +29,3 @@ fn every_file_is_named_after_its_vendor() {
         );
     }
 }
-
-#[test]
-fn the_packed_database_is_the_toml_files() {
-    let packed = SignatureDb::embedded();
-    let parsed = SignatureDb::from_sources(SignatureDb::embedded_sources().iter().copied())
-        .expect("valid files");
-    let vendor = |db: &SignatureDb, i: usize| {
-        let v = &db.vendors()[i];
-        format!("{} {} {:?} {:?}", v.id, v.name, v.role, v.based_on)
-    };
-    assert_eq!(packed.vendors().len(), parsed.vendors().len());
-    for i in 0..parsed.vendors().len() {
-        assert_eq!(vendor(packed, i), vendor(&parsed, i));
-    }
-    assert_eq!(packed.rules().len(), parsed.rules().len());
-    for (a, b) in packed.rules().iter().zip(parsed.rules()) {
-        let rule = |r: &gwdoctor_core::signatures::Rule| {
-            format!(
-                "{} {:?} {:?} {} {:?} {:?} {:?} {}",
-                r.vendor, r.kind, r.header, r.weight, r.cause, r.category, r.role, r.detail
-            )
-        };
-        assert_eq!(rule(a), rule(b));
-    }
-}

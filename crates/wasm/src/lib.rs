@@ -5,6 +5,24 @@
 //! does next, what the native host and the checkers are asked and what their answers mean, and
 //! what the badge, panel and popup say. The JavaScript of the extension and of the checker page
 //! only moves data between these functions and browser APIs.
+//!
+//! It never does I/O of its own: requests to the network, the native host and the checkers are
+//! actions the JavaScript performs and reports back.
+//!
+//! The public interface (JavaScript names) is:
+//! - `loadSignatures(packed)` — install the signature database shipped beside the wasm;
+//! - `classify(snapshot)`, `classifyNetworkError(url, error)` — a verdict from what the browser
+//!   saw (`PageSnapshot`: status, headers and markup as `webRequest` and the page give them);
+//! - `verdictView(verdict, vantage)`, `checkerProblem(code, message)` — the words every shell
+//!   shows for a verdict or a checker's error answer;
+//! - `defaultConfig()`, `validateConfig(options)`, `nativeHostName()` — the options and the
+//!   native host's name;
+//! - `new Checklist(options, seed)` — the visitor checklist for every tab: `pageResponse`,
+//!   `pageNetworkError`, `pageHealthy`, `navigating`, `tabClosed`, `stop`, `probeAnswered`,
+//!   `probeFailed`, `vantageAnswered`, `vantageFailed`, `nativeRequest`, `nativeAnswered`, `tick`,
+//!   `nextWake`, `view`, `tabs`, `save` / `Checklist.restore`;
+//! - in the `bench` build only: `classifyRaw`, `benchClassify`.
+#![deny(missing_docs)]
 
 #[cfg(feature = "bench")]
 mod bench;

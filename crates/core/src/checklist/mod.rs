@@ -53,9 +53,7 @@ pub use backoff::{ceiling_ms, delay_ms, retry_after_ms, Jitter};
 pub use config::{Config, ConfigError, MAX_ATTEMPTS_LIMIT, MAX_TOTAL_LIMIT_MS, MAX_VANTAGE_POINTS};
 pub use event::{Action, Event, NativeOutcome, NativeStep, ProbeOutcome, RemoteOutcome, TabId};
 pub use site::{cache_busting, host_of, site_of};
-pub use tab::{
-    Attempt, BypassStep, GiveUp, NativeAsk, ProbeState, RetryStep, TabChecklist, VantageAsk,
-};
+use tab::TabChecklist;
 pub use verdict_view::{checker_problem, AdviceView, VerdictView};
 pub use view::{Badge, ChainNode, ChainView, StepState, StepView, TabView, Whose};
 
@@ -118,7 +116,8 @@ impl Doctor {
     }
 
     /// The checklist of a tab, if one runs (or ran and still shows).
-    pub fn tab(&self, tab: TabId) -> Option<&TabChecklist> {
+    #[cfg(test)]
+    pub(crate) fn tab(&self, tab: TabId) -> Option<&TabChecklist> {
         self.tabs.get(tab)
     }
 

@@ -1,3 +1,4 @@
+use super::tab::*;
 use super::*;
 use crate::verdict::{Cause, Step, Verdict};
 use crate::{classify, classify_network_failure, parse_response, NetworkFailure, NetworkStage};
@@ -1097,4 +1098,31 @@ fn the_view_advises_only_what_the_checklist_does_not_do_itself() {
     let mut doctor = Doctor::new(with_checker, 22);
     doctor.handle(failed(2, verdict, &[]), T0);
     assert!(!steps(&doctor.view(2, T0).unwrap()).contains(&Step::CheckElsewhere));
+}
+
+#[test]
+fn a_clock_that_goes_backwards_fires_nothing_early_and_keeps_the_schedule() {
+    let mut doctor = Doctor::new(test_config(), 3);
+    doctor.handle(failed(4, nginx_502(), &[]), T0);
+    let due = doctor.next_wake_ms().unwrap();
+    // The shell's clock jumps an hour back (NTP, a suspended laptop): nothing is due.
+    let earlier = T0 - 3_600_000;
+    assert!(probes(&doctor.handle(Event::Tick, earlier)).is_empty());
+    assert_eq!(doctor.next_wake_ms(), Some(due), "the schedule is kept");
+    let view = doctor.view(4, earlier).expect("the tab is still shown");
+    assert_eq!(view.started_at_ms, T0);
+    // When the clock reaches the due time again, the probe starts as planned.
+    let (at, probe, _, bypass) = next_probe(&mut doctor);
+    assert_eq!(at, due);
+    assert!(bypass);
+    // An answer stamped before the page failed still counts; the tab reloads.
+    let actions = doctor.handle(
+        Event::ProbeDone {
+            tab: 4,
+            probe,
+            outcome: answer(200, &[]),
+        },
+        earlier,
+    );
+    assert!(actions.contains(&Action::Reload { tab: 4 }), "{actions:?}");
 }

@@ -1,9 +1,9 @@
 //! Snapshot → verdict.
 //!
-//! The steps, each in its own module: find which signatures match ([`SignatureDb::scan`]), build
-//! the chain of layers from the headers ([`chain`]), decide who generated the page
-//! ([`generator`]), derive the category, the failed hop and its cause, the retry advice
-//! ([`retry`]) and the visitor advice ([`advice`]).
+//! The steps, each in its own module: find which signatures match (`SignatureDb::scan`), build
+//! the chain of layers from the headers (`chain`), decide who generated the page
+//! (`generator`), derive the category, the failed hop and its cause, the retry advice
+//! (`retry`) and the visitor advice (`advice`).
 
 mod advice;
 mod chain;

@@ -50,7 +50,7 @@ pub struct Vendor {
 
 /// What a rule is evidence of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RuleKind {
+pub(crate) enum RuleKind {
     /// The vendor is a layer of the chain.
     Layer,
     /// The vendor generated the page.
@@ -59,7 +59,7 @@ pub enum RuleKind {
 
 /// A compiled rule.
 #[derive(Debug)]
-pub struct Rule {
+pub(crate) struct Rule {
     /// Index of the vendor in [`SignatureDb::vendors`].
     pub vendor: usize,
     /// Layer or page evidence.
@@ -88,7 +88,7 @@ pub struct Rule {
 
 /// A rule that matched a snapshot.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RuleMatch {
+pub(crate) struct RuleMatch {
     /// Index into [`SignatureDb::rules`].
     pub rule: usize,
     /// Index of the header among the snapshot's headers, for header rules (gives chain order).
@@ -217,8 +217,16 @@ impl SignatureDb {
     }
 
     /// The rules, in load order.
-    pub fn rules(&self) -> &[Rule] {
+    pub(crate) fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// How many rules name the vendor with this id (layer and page rules).
+    pub fn rule_count(&self, id: &str) -> usize {
+        self.rules
+            .iter()
+            .filter(|r| self.vendors[r.vendor].id == id)
+            .count()
     }
 
     /// The vendor with this id.
@@ -242,7 +250,7 @@ impl SignatureDb {
     }
 
     /// Every rule that matches the snapshot: header rules in header order, then body rules.
-    pub fn scan(&self, snapshot: &Snapshot) -> Vec<RuleMatch> {
+    pub(crate) fn scan(&self, snapshot: &Snapshot) -> Vec<RuleMatch> {
         let mut found = Vec::new();
         for (index, (name, value)) in snapshot.headers.iter().enumerate() {
             for &rule in self.header_rules.get(name).into_iter().flatten() {
@@ -598,5 +606,30 @@ source = " "
         .unwrap_err()[0]
             .message
             .contains("format 2 is not supported"));
+    }
+
+    #[test]
+    fn the_packed_database_is_the_toml_files() {
+        let packed = SignatureDb::embedded();
+        let parsed = SignatureDb::from_sources(SignatureDb::embedded_sources().iter().copied())
+            .expect("valid files");
+        let vendor = |db: &SignatureDb, i: usize| {
+            let v = &db.vendors()[i];
+            format!("{} {} {:?} {:?}", v.id, v.name, v.role, v.based_on)
+        };
+        assert_eq!(packed.vendors().len(), parsed.vendors().len());
+        for i in 0..parsed.vendors().len() {
+            assert_eq!(vendor(packed, i), vendor(&parsed, i));
+        }
+        assert_eq!(packed.rules().len(), parsed.rules().len());
+        for (a, b) in packed.rules().iter().zip(parsed.rules()) {
+            let rule = |r: &Rule| {
+                format!(
+                    "{} {:?} {:?} {} {:?} {:?} {:?} {}",
+                    r.vendor, r.kind, r.header, r.weight, r.cause, r.category, r.role, r.detail
+                )
+            };
+            assert_eq!(rule(a), rule(b));
+        }
     }
 }
