@@ -89,10 +89,6 @@ async function render(verdict, ageSeconds) {
   const card = $('verdict-card');
   card.classList.toggle('down', down);
   card.classList.toggle('up', !down);
-  $('headline-status').textContent = [verdict.status ?? 'no answer', verdict.category].join(' · ');
-  const points = verdict.vantage_points;
-  const headline = points?.summary ?? `${down ? 'Down' : 'Up'} from ${verdict.vantage}`;
-  $('headline').textContent = headline.charAt(0).toUpperCase() + headline.slice(1);
   let view;
   try {
     view = (await engine).verdictView(verdict, 'checker');
@@ -100,6 +96,10 @@ async function render(verdict, ageSeconds) {
     problem(`The page's engine (WebAssembly) did not load, so the verdict cannot be shown: ${e?.message ?? e}`);
     return;
   }
+  $('headline-status').textContent = [verdict.status ?? 'no answer', view.category].join(' · ');
+  const points = verdict.vantage_points;
+  const headline = points?.summary ?? view.standing;
+  $('headline').textContent = headline.charAt(0).toUpperCase() + headline.slice(1);
   $('summary').textContent = view.summary;
   $('produced-by').textContent = view.produced_by ? `Produced by ${view.produced_by}` : '';
   const when = verdict.checked_at ? new Date(verdict.checked_at * 1000).toLocaleTimeString() : '';
@@ -151,11 +151,11 @@ function renderChain(view) {
     const item = el('div', 'node');
     if (chain.failed_node === i) item.classList.add('failed');
     item.append(el('span', 'label', node.label), el('span', 'role', node.role));
-    if (chain.page_from === i) item.append(el('span', 'tag', 'made the error page'));
+    if (chain.page_from === i) item.classList.add('page');
     hop.append(item);
     return hop;
   }));
-  $('failed-hop').textContent = view.failed_hop ? `Failed hop: ${view.failed_hop}` : '';
+  $('failed-hop').textContent = [view.failed_hop && `Failed hop: ${view.failed_hop}.`, view.page_from].filter(Boolean).join(' ');
   $('retry').textContent = view.retry ? `Retry: ${view.retry}` : '';
 }
 

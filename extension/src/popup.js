@@ -47,7 +47,7 @@ function render(tab, view) {
     el('span', { class: 'detail' }, [s.detail, ...(s.id === 'retry' && view.can_stop ? [' ', stop] : [])]),
   ]);
   app.replaceChildren(
-    el('h1', {}, [el('span', { class: `status ${view.whose}`, text: view.badge.text }), el('span', { text: verdict.category.replaceAll('-', ' ') })]),
+    el('h1', {}, [el('span', { class: `status ${view.whose}`, text: view.badge.text }), el('span', { text: view.category })]),
     ...(view.produced_by ? [el('p', { class: 'generator', text: `Produced by ${view.produced_by}` })] : []),
     el('p', { class: 'headline', text: view.summary }),
     el('p', { class: 'whose', text: view.whose_text }),

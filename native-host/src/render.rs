@@ -17,8 +17,8 @@ pub fn summary(verdict: &Verdict, report: Option<&ProbeReport>) -> String {
         .as_deref()
         .map(|u| format!("  {u}"))
         .unwrap_or_default();
-    let _ = writeln!(out, "{status} — {}{url}", verdict.category.id());
     let shown = VerdictView::of(verdict, Vantage::Machine);
+    let _ = writeln!(out, "{status} — {}{url}", shown.category);
     let _ = writeln!(out, "{}", shown.summary);
     if let Some(produced_by) = &shown.produced_by {
         let _ = writeln!(out, "Produced by:  {produced_by}");

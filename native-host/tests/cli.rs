@@ -56,7 +56,7 @@ fn classify_summary_reads_well() {
         .assert()
         .code(1);
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    assert!(text.starts_with("502 — bad-gateway"), "{text}");
+    assert!(text.starts_with("502 — bad gateway"), "{text}");
     assert!(
         text.contains("Produced by:  nginx 1.22.1 (proxy)"),
         "{text}"

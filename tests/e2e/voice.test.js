@@ -77,7 +77,9 @@ async function cli(url) {
   const chain = lines.find((l) => l.startsWith('Chain:'))?.replace(/^Chain:\s+/, '') ?? '';
   const from = lines.indexOf('What to do:');
   const advice = from < 0 ? [] : lines.slice(from + 1).filter((l) => /^ {2}\d+\. /.test(l)).map((l) => l.replace(/^ {2}\d+\. /, ''));
-  return { text: out.stdout, summary: lines[1], chain: chain.split(/ [→✗] /).map((l) => l.replace(/ ✗$/, '')), advice };
+  const failedHop = lines.find((l) => l.startsWith('Failed hop:'))?.replace(/^Failed hop:\s+/, '') ?? null;
+  const category = lines[0].replace(/^\S+ — /, '').replace(/\s+http:\S+$/, '');
+  return { text: out.stdout, summary: lines[1], category, failedHop, chain: chain.split(/ [→✗] /).map((l) => l.replace(/ ✗$/, '')), advice };
 }
 
 /** The checker page's words for `url`, with screenshots at desktop and phone width. */
@@ -102,6 +104,8 @@ async function checkerPage(url, name) {
     await page.screenshot({ path: join(shots, `voice-${name}-checker-${width}.png`), fullPage: true });
     words = {
       summary: await page.textContent('#summary'),
+      category: (await page.textContent('#headline-status')).replace(/^\S+ · /, ''),
+      legend: await page.textContent('#failed-hop'),
       chain: await page.locator('#chain .node .label').allTextContents(),
       advice: (await page.locator('#advice li').allInnerTexts()).map((t) => t.trim()),
     };
@@ -142,6 +146,8 @@ async function extension(url, name, { network = false } = {}) {
   const words = {
     panel,
     summary: await popup.locator('.headline').innerText(),
+    category: await popup.locator('h1 span:not(.status)').innerText(),
+    legend: await popup.locator('p.legend').innerText(),
     chain: await popup.locator('.chain .node b').allInnerTexts(),
     advice: (await popup.locator('ol.advice li').allInnerTexts()).map((t) => t.trim()),
     text: await popup.locator('main').innerText(),
@@ -178,6 +184,11 @@ for (const [name, site, path] of [['nginx-dead-upstream', 'dead', '/checkout'], 
     assert.deepEqual(fromExtension.chain, fromCli.chain, 'chain: popup = CLI');
     assert.deepEqual(fromExtension.panel.chain, fromCli.chain, 'chain: panel = CLI');
     assert.ok(!fromCli.summary.includes('upstream'), fromCli.summary);
+    assert.equal(fromPage.category, fromCli.category, 'category: checker page = CLI');
+    assert.equal(fromExtension.category, fromCli.category, 'category: popup = CLI');
+    assert.ok(fromCli.failedHop, 'the CLI names the failed hop');
+    assert.ok(fromPage.legend.startsWith(`Failed hop: ${fromCli.failedHop}.`), `failed hop: checker page "${fromPage.legend}" = CLI "${fromCli.failedHop}"`);
+    assert.equal(fromPage.legend, fromExtension.legend, 'the failed hop and who made the page: checker page = popup');
     assert.doesNotMatch(fromExtension.text, /\(origin\)|`/, 'no contract ids in parentheses, no backticks');
     sameAdvice(fromCli.advice, fromPage.advice, fromExtension.advice);
   });

@@ -162,7 +162,7 @@ test('nginx before a dead upstream: down from both vantage points, the failed ho
   await checkUrl(page, nginxUrl);
   assert.equal(await page.isHidden('#problem'), true, await page.textContent('#problem'));
   assert.equal(await page.textContent('#headline'), 'Down from 2 of 2 vantage points');
-  assert.match(await page.textContent('#headline-status'), /^502 · bad-gateway$/);
+  assert.match(await page.textContent('#headline-status'), /^502 · bad gateway$/);
   const nodes = await page.locator('#chain .node .label').allTextContents();
   assert.deepEqual(nodes, ['Checker', 'nginx', 'app'], 'the checker made the request, not you');
   assert.equal(await page.locator('#chain .link.broken').count(), 1);

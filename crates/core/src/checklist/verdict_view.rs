@@ -27,6 +27,11 @@ pub struct AdviceView {
 /// A verdict as people read it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerdictView {
+    /// Whether the site is up or down as seen from where the request was made ("Down from this
+    /// checker"): the headline when no other vantage point was asked.
+    pub standing: String,
+    /// The category in words ("bad gateway", "gateway timeout").
+    pub category: String,
     /// The verdict in one sentence (the verdict's `summary`).
     pub summary: String,
     /// Who produced the page, its role and the confidence ("nginx 1.22.1 (proxy) · confidence
@@ -110,7 +115,18 @@ impl VerdictView {
                 },
             })
             .collect();
+        let seen_from = match vantage {
+            Vantage::Browser => "this browser",
+            Vantage::Machine => "this machine",
+            Vantage::Checker => "this checker",
+        };
+        let standing = match verdict.error {
+            true => format!("Down from {seen_from}"),
+            false => format!("Up from {seen_from}"),
+        };
         VerdictView {
+            standing,
+            category: verdict.category.id().replace('-', " "),
             summary: verdict.summary.clone(),
             produced_by,
             chain,
@@ -183,6 +199,8 @@ mod tests {
     #[test]
     fn a_gateway_page_in_people_words() {
         let view = VerdictView::of(&nginx(), Vantage::Machine);
+        assert_eq!(view.standing, "Down from this machine");
+        assert_eq!(view.category, "bad gateway");
         assert_eq!(
             view.summary,
             "nginx could not get an answer from the app behind it: the page does not say why."
@@ -229,5 +247,6 @@ mod tests {
         assert_eq!(view.chain.nodes[0].label, "Checker");
         assert_eq!(view.chain.text(), "Checker ✗ shop.example");
         assert_eq!(view.produced_by, None);
+        assert_eq!(view.standing, "Down from this checker");
     }
 }
