@@ -125,6 +125,21 @@ export async function startNginx(sites) {
 }
 
 /** Chromium from apt with the built extension loaded, driven by playwright-core. */
+/**
+ * A real checker (`gwdoctor serve --allow-private`) on 127.0.0.1 serving the page and the wasm
+ * from this checkout. Resolves to `{ url, stop }`, `url` with its trailing slash.
+ */
+export async function startChecker(gwdoctor) {
+  const child = spawn(gwdoctor, ['serve', '--listen', '127.0.0.1:0', '--allow-private',
+    '--www', join(root, 'www'), '--wasm', join(root, 'dist', 'wasm')]);
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const url = await until('the checker to listen', () => output.match(/listening on (http:\/\/127\.0\.0\.1:\d+\/)/)?.[1]
+    ?? (child.exitCode !== null && Promise.reject(new Error(output))), { timeoutMs: 20000 });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
 export async function launchChromium({ extensionDir, userDataDir, setup } = {}) {
   const { chromium } = await import('playwright-core');
   const profile = userDataDir ?? mkdtempSync(join(tmpdir(), 'gwdoctor-e2e-profile-'));

@@ -2,12 +2,11 @@
 // wasm core) gets the address of a real checker (`gwdoctor serve --allow-private` on 127.0.0.1),
 // and the checklist of a failing page asks it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { deadPort, here, launchChromium, root, startNginx, tabIdOf, until } from './lab.js';
+import { deadPort, here, launchChromium, root, startChecker, startNginx, tabIdOf, until } from './lab.js';
 
 const extensionDir = join(root, 'dist', 'extension-chromium');
 const hostBinary = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'gwdoctor');
@@ -21,18 +20,14 @@ before(async () => {
   assert.ok(existsSync(join(extensionDir, 'manifest.json')), 'build the extension first: scripts/build-extension.sh');
   assert.ok(existsSync(hostBinary), `build gwdoctor first: cargo build -p gwdoctor (${hostBinary})`);
   lab = await startNginx({ dead: { upstream: await deadPort() } });
-  checker = spawn(hostBinary, ['serve', '--listen', '127.0.0.1:0', '--allow-private', '--www', join(root, 'www'), '--wasm', join(root, 'dist', 'wasm')]);
-  let output = '';
-  checker.stdout.on('data', (d) => { output += d; });
-  checker.stderr.on('data', (d) => { output += d; });
-  checkerUrl = await until('the checker to listen', () => output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//)?.[1]
-    ?? (checker.exitCode !== null && Promise.reject(new Error(output))), { timeoutMs: 20000 });
+  checker = await startChecker(hostBinary);
+  checkerUrl = checker.url.replace(/\/$/, '');
   browser = await launchChromium({ extensionDir });
 });
 
 after(async () => {
   await browser?.context.close();
-  checker?.kill('SIGTERM');
+  checker?.stop();
   lab?.stop();
 });
 

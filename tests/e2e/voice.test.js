@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { deadPort, here, launchChromium, root, serve, startNginx, tabIdOf, until } from './lab.js';
+import { deadPort, here, launchChromium, root, serve, startChecker, startNginx, tabIdOf, until } from './lab.js';
 
 const extensionDir = join(root, 'dist', 'extension-chromium');
 const gwdoctor = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'gwdoctor');
@@ -41,18 +41,14 @@ before(async () => {
   servers.push(app502);
   lab = await startNginx({ dead: { upstream: await deadPort() }, app502: { upstream: app502.address().port } });
   refusedUrl = `http://127.0.0.1:${await deadPort()}/`;
-  checker = spawn(gwdoctor, ['serve', '--listen', '127.0.0.1:0', '--allow-private', '--www', join(root, 'www'), '--wasm', join(root, 'dist', 'wasm')]);
-  let output = '';
-  checker.stdout.on('data', (d) => { output += d; });
-  checker.stderr.on('data', (d) => { output += d; });
-  checkerUrl = await until('the checker to listen', () => output.match(/listening on (http:\/\/127\.0\.0\.1:\d+\/)/)?.[1]
-    ?? (checker.exitCode !== null && Promise.reject(new Error(output))), { timeoutMs: 20000 });
+  checker = await startChecker(gwdoctor);
+  checkerUrl = checker.url;
   browser = await launchChromium({ extensionDir });
 });
 
 after(async () => {
   await browser?.context.close();
-  checker?.kill('SIGTERM');
+  checker?.stop();
   lab?.stop();
   for (const server of servers) server.close();
 });
