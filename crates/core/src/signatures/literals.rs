@@ -50,9 +50,9 @@ impl LiteralSet {
         self.starts[bit / 64] & (1 << (bit % 64)) != 0
     }
 
-    /// For each literal, whether it occurs in `haystack`.
-    pub(super) fn found(&self, haystack: &[u8]) -> Vec<bool> {
-        let mut found = vec![false; self.literals.len()];
+    /// For each literal, where it first occurs in `haystack` (a byte offset), if it does.
+    pub(super) fn first_at(&self, haystack: &[u8]) -> Vec<Option<usize>> {
+        let mut found = vec![None; self.literals.len()];
         for (at, &byte) in haystack.iter().enumerate() {
             let first = byte.to_ascii_lowercase();
             let second = haystack.get(at + 1).map_or(0, u8::to_ascii_lowercase);
@@ -62,8 +62,11 @@ impl LiteralSet {
             let rest = &haystack[at..];
             for &id in &self.by_first_byte[usize::from(first)] {
                 let literal = &self.literals[id];
-                if !found[id] && rest.len() >= literal.len() {
-                    found[id] = rest[..literal.len()].eq_ignore_ascii_case(literal);
+                if found[id].is_none()
+                    && rest.len() >= literal.len()
+                    && rest[..literal.len()].eq_ignore_ascii_case(literal)
+                {
+                    found[id] = Some(at);
                 }
             }
         }
@@ -83,24 +86,27 @@ mod tests {
     fn finds_each_literal_ignoring_ascii_case() {
         let set = LiteralSet::new(&["<center>nginx", "Ray ID", "x", "", "nginx"]);
         assert_eq!(
-            set.found(b"<hr><CENTER>NGINX</center>"),
-            [true, false, true, false, true]
+            set.first_at(b"<hr><CENTER>NGINX</center>"),
+            [Some(4), None, Some(16), None, Some(12)]
         );
-        assert_eq!(set.found(b"ray id: 1 x"), [false, true, true, false, false]);
-        assert_eq!(set.found(b""), [false; 5]);
+        assert_eq!(
+            set.first_at(b"ray id: 1 x ray id"),
+            [None, Some(0), Some(10), None, None]
+        );
+        assert_eq!(set.first_at(b""), [None; 5]);
     }
 
     #[test]
     fn a_literal_at_the_very_end_or_cut_short_is_handled() {
         let set = LiteralSet::new(&["end", "d"]);
-        assert_eq!(set.found(b"the end"), [true, true]);
-        assert_eq!(set.found(b"the en"), [false, false]);
+        assert_eq!(set.first_at(b"the end"), [Some(4), Some(6)]);
+        assert_eq!(set.first_at(b"the en"), [None, None]);
     }
 
     #[test]
     fn overlapping_and_non_ascii_text_is_fine() {
         let set = LiteralSet::new(&["aab", "ab", "é"]);
-        assert_eq!(set.found("aaab".as_bytes()), [true, true, false]);
-        assert_eq!(set.found("café É".as_bytes()), [false, false, true]);
+        assert_eq!(set.first_at("aaab".as_bytes()), [Some(1), Some(2), None]);
+        assert_eq!(set.first_at("café É".as_bytes()), [None, None, Some(3)]);
     }
 }

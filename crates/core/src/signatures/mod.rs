@@ -68,6 +68,9 @@ pub(crate) struct Rule {
     pub header: Option<String>,
     contains: Option<String>,
     regex: Option<Regex>,
+    /// The regex begins with `contains`, so no match starts before the literal's first
+    /// occurrence: the search starts there instead of at the top of the page.
+    starts_with_literal: bool,
     status: Vec<u16>,
     empty_body: bool,
     max_body_bytes: Option<usize>,
@@ -254,7 +257,7 @@ impl SignatureDb {
         let mut found = Vec::new();
         for (index, (name, value)) in snapshot.headers.iter().enumerate() {
             for &rule in self.header_rules.get(name).into_iter().flatten() {
-                if let Some(version) = self.rules[rule].matches(value, snapshot) {
+                if let Some(version) = self.rules[rule].matches_from(value, 0, snapshot) {
                     found.push(RuleMatch {
                         rule,
                         header_index: Some(index),
@@ -263,22 +266,32 @@ impl SignatureDb {
                 }
             }
         }
-        let mut candidate = vec![false; self.rules.len()];
+        // Per rule: where its literal first occurs in the page, when it is a candidate.
+        let mut candidate: Vec<Option<usize>> = vec![None; self.rules.len()];
         let text = snapshot.page_text();
-        let literals_found = self.body_literals.found(&text);
-        for (literal, _) in literals_found.iter().enumerate().filter(|(_, &f)| f) {
+        let literals_found = self.body_literals.first_at(&text);
+        for (literal, at) in literals_found.iter().enumerate() {
+            let Some(at) = *at else { continue };
             for &rule in &self.body_literal_rules[literal] {
-                candidate[rule] = true;
+                candidate[rule] = Some(at);
             }
         }
         if snapshot.body_is_blank() {
             for &rule in &self.empty_body_rules {
-                candidate[rule] = true;
+                candidate[rule] = Some(0);
             }
         }
         let body = String::from_utf8_lossy(&text);
-        for (rule, _) in candidate.iter().enumerate().filter(|(_, &c)| c) {
-            if let Some(version) = self.rules[rule].matches(&body, snapshot) {
+        // Offsets into `text` are offsets into `body` only when nothing was replaced.
+        let same_offsets = matches!(body, std::borrow::Cow::Borrowed(_));
+        for (rule, at) in candidate.iter().enumerate() {
+            let Some(at) = *at else { continue };
+            let start = if same_offsets && self.rules[rule].starts_with_literal {
+                at
+            } else {
+                0
+            };
+            if let Some(version) = self.rules[rule].matches_from(&body, start, snapshot) {
                 found.push(RuleMatch {
                     rule,
                     header_index: None,
@@ -293,7 +306,12 @@ impl SignatureDb {
 impl Rule {
     /// Whether the rule matches `haystack` (a header value or the body) of `snapshot`;
     /// `Some(version)` when it does.
-    fn matches(&self, haystack: &str, snapshot: &Snapshot) -> Option<Option<String>> {
+    fn matches_from(
+        &self,
+        haystack: &str,
+        start: usize,
+        snapshot: &Snapshot,
+    ) -> Option<Option<String>> {
         if !self.status.is_empty() && !self.status.contains(&snapshot.status) {
             return None;
         }
@@ -318,7 +336,12 @@ impl Rule {
         match &self.regex {
             None => Some(None),
             Some(regex) => {
-                let captures = regex.captures(haystack)?;
+                let start = if haystack.is_char_boundary(start) {
+                    start
+                } else {
+                    0
+                };
+                let captures = regex.captures_at(haystack, start)?;
                 Some(captures.name("version").map(|m| m.as_str().to_string()))
             }
         }
@@ -444,6 +467,40 @@ impl Builder {
     }
 }
 
+/// Whether every match of `pattern` begins with `literal` (compared ignoring ASCII case, as the
+/// rules' regexes and literals are): the pattern starts with the literal's characters, none of
+/// which is special, no quantifier makes its last character optional, and no alternation at the
+/// top level offers a match without it.
+fn begins_with_literal(pattern: &str, literal: &str) -> bool {
+    const SPECIAL: &str = "\\.+*?()|[]{}^$";
+    if literal.is_empty() || literal.contains(|c| SPECIAL.contains(c)) {
+        return false;
+    }
+    let Some(head) = pattern.get(..literal.len()) else {
+        return false;
+    };
+    if !head.eq_ignore_ascii_case(literal)
+        || pattern[literal.len()..].starts_with(|c| "?*{".contains(c))
+    {
+        return false;
+    }
+    let (mut depth, mut in_class, mut escaped) = (0usize, false, false);
+    for c in pattern.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' => in_class = true,
+            ']' => in_class = false,
+            _ if in_class => {}
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            '|' if depth == 0 => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
 fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Rule, String> {
     if spec.detail.trim().is_empty() {
         return Err("`detail` must say what the evidence is".into());
@@ -497,9 +554,14 @@ fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Ru
                 .map_err(|e| format!("regex `{pattern}` does not compile: {e}"))
         })
         .transpose()?;
+    let starts_with_literal = match (spec.contains, spec.regex) {
+        (Some(literal), Some(pattern)) => begins_with_literal(pattern, literal),
+        _ => false,
+    };
     Ok(Rule {
         vendor,
         kind,
+        starts_with_literal,
         header: spec.header.map(|h| h.trim().to_ascii_lowercase()),
         contains: spec.contains.map(str::to_string),
         regex,
@@ -631,5 +693,35 @@ source = " "
             };
             assert_eq!(rule(a), rule(b));
         }
+    }
+
+    #[test]
+    fn a_search_starts_at_the_literal_only_when_every_match_begins_with_it() {
+        assert!(begins_with_literal(r"Ray ID:?\s*[0-9a-f]{16}", "Ray ID"));
+        assert!(begins_with_literal(r"<!-- ERR_[A-Z_]+ -->", "<!-- err_"));
+        assert!(begins_with_literal(
+            r"cf-error-details(?:a|b)",
+            "cf-error-details"
+        ));
+        assert!(
+            !begins_with_literal(r"Ray ID|Cloudflare", "Ray ID"),
+            "top-level alternation"
+        );
+        assert!(
+            !begins_with_literal(r"Ray ID?x", "Ray ID"),
+            "the last character is optional"
+        );
+        assert!(
+            !begins_with_literal(r"Generated .* \(squid", "(squid"),
+            "not at the start"
+        );
+        assert!(
+            !begins_with_literal(r"a.b", "a.b"),
+            "a special character in the literal"
+        );
+        assert!(
+            begins_with_literal(r"abc[|]d", "abc"),
+            "a bar inside a class"
+        );
     }
 }
