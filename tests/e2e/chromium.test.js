@@ -42,13 +42,22 @@ const badgeOf = (tab) => browser.worker.evaluate((t) => chrome.action.getBadgeTe
  * once the next one (started by the wake-up alarm) has loaded the core.
  */
 async function stopServiceWorker(page) {
-  const old = browser.worker;
-  await old.evaluate(() => { globalThis.gwdoctorTestMark = true; });
+  await closeServiceWorker(page);
+  await nextServiceWorker();
+}
+
+/** Stops the extension's service worker (as Chromium does after 30 s idle), without waiting. */
+async function closeServiceWorker(page) {
+  await browser.worker.evaluate(() => { globalThis.gwdoctorTestMark = true; });
   const cdp = await browser.context.newCDPSession(page);
   const { targetInfos } = await cdp.send('Target.getTargets', { filter: [{ type: 'service_worker' }] });
   const target = targetInfos.find((t) => t.url.startsWith(`chrome-extension://${browser.extensionId}/`));
   await cdp.send('Target.closeTarget', { targetId: target.targetId });
   await cdp.detach();
+}
+
+/** The worker that replaced a closed one, once it has loaded the core. */
+async function nextServiceWorker() {
   // The next worker may come as a new target or in the old one's place: either way, a fresh
   // global without the mark, with the core loaded.
   browser.worker = await until('the next service worker to load the core', async () => {
@@ -269,6 +278,31 @@ describe('Gateway Doctor in Chromium', () => {
     assert.match(headline, /./);
     await page.screenshot({ path: join(shots, 'panel-xml-document.png') });
     await page.close();
+  });
+
+  // A figure, not an assertion: from navigation start to the panel's headline on the error page,
+  // with the service worker stopped before each navigation (so the page's events start a cold one).
+  test('how soon the panel shows with a cold service worker', async () => {
+    const ms = [];
+    for (let i = 0; i < 5; i++) {
+      const page = await browser.context.newPage();
+      await page.addInitScript(() => {
+        const seen = () => {
+          if (document.getElementById('gwdoctor-panel')?.shadowRoot?.querySelector('.headline')) {
+            globalThis.gwdoctorPanelAt ??= performance.now();
+          } else requestAnimationFrame(seen);
+        };
+        requestAnimationFrame(seen);
+        new MutationObserver(seen).observe(document, { childList: true, subtree: true });
+      });
+      await closeServiceWorker(page);
+      await page.goto(lab.url('dead', `/cold/${i}`));
+      ms.push(await until('the panel', () => page.evaluate(() => globalThis.gwdoctorPanelAt), { timeoutMs: 15000, everyMs: 20 }));
+      await nextServiceWorker();
+      await page.close();
+    }
+    ms.sort((a, b) => a - b);
+    console.log(`panel after navigation start, cold service worker, ${ms.length} loads: median ${ms[2].toFixed(0)} ms, max ${ms[4].toFixed(0)} ms`);
   });
 
   test('a healthy page: no badge, no panel, no extra request', async () => {
