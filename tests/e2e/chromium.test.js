@@ -172,7 +172,7 @@ describe('Gateway Doctor in Chromium', () => {
     const tab = await tabIdOf(browser.worker, url);
     const panel = page.locator('#gwdoctor-panel');
     await panel.locator('.headline').waitFor({ timeout: 15000 });
-    assert.match(await panel.locator('.headline').innerText(), /application behind the gateways failed and sent its own error page/);
+    assert.match(await panel.locator('.headline').innerText(), /The site's app failed and sent its own error page/);
     const view = await viewOf(tab);
     assert.equal(view.verdict.generator.vendor, 'origin');
     assert.equal(view.verdict.failed_hop.cause, 'app-error');

@@ -7,6 +7,7 @@
 // phone (390 px) width land in tests/e2e/screenshots/voice-<case>-*.png.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -39,7 +40,22 @@ before(async () => {
     res.end(APP_502);
   });
   servers.push(app502);
-  lab = await startNginx({ dead: { upstream: await deadPort() }, app502: { upstream: app502.address().port } });
+  // An app that is overloaded and says when to come back: its own 503 with Retry-After.
+  const busy = await serve((req, res) => {
+    res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '120' });
+    res.end('The shop is very busy right now. Please come back in two minutes.\n');
+  });
+  servers.push(busy);
+  // An app that accepts the connection and never answers: nginx's 504 after its read timeout.
+  const hung = net.createServer(() => {}).listen(0, '127.0.0.1');
+  await new Promise((resolve) => hung.once('listening', resolve));
+  servers.push(hung);
+  lab = await startNginx({
+    dead: { upstream: await deadPort() },
+    app502: { upstream: app502.address().port },
+    busy: { upstream: busy.address().port },
+    hung: { upstream: hung.address().port },
+  });
   refusedUrl = `http://127.0.0.1:${await deadPort()}/`;
   checker = await startChecker(gwdoctor);
   checkerUrl = checker.url;
@@ -166,7 +182,13 @@ function sameAdvice(cliAdvice, pageAdvice, popupAdvice) {
   assert.match(archive, / https:\/\/web\.archive\.org\/web\/2\/http:\/\/127\.0\.0\.1:\d+\//, 'the archived copy links the Wayback Machine');
 }
 
-for (const [name, site, path] of [['nginx-dead-upstream', 'dead', '/checkout'], ['app-own-502', 'app502', '/pay']]) {
+const LAB_CASES = [
+  ['nginx-dead-upstream', 'dead', '/checkout'],
+  ['app-own-502', 'app502', '/pay'],
+  ['app-busy-503', 'busy', '/basket'],
+  ['nginx-hung-upstream', 'hung', '/search'],
+];
+for (const [name, site, path] of LAB_CASES) {
   test(`${name}: the CLI, the checker page and the extension say the same`, async () => {
     const url = lab.url(site, path);
     const fromCli = await cli(url);

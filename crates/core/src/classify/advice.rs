@@ -115,11 +115,9 @@ pub(crate) fn cause_words(cause: Cause) -> &'static str {
 pub(super) fn summary_sentence(generator: &Generator, hop: &FailedHop) -> String {
     if generator.vendor == ORIGIN {
         return match hop.cause {
-            Cause::Maintenance => {
-                "The application behind the gateways is down for maintenance.".into()
-            }
-            Cause::Overload => "The application behind the gateways says it is overloaded.".into(),
-            _ => "The application behind the gateways failed and sent its own error page.".into(),
+            Cause::Maintenance => "The site's app is down for maintenance.".into(),
+            Cause::Overload => "The site's app says it is overloaded.".into(),
+            _ => "The site's app failed and sent its own error page.".into(),
         };
     }
     let from = if generator.vendor == UNKNOWN {
