@@ -32,7 +32,8 @@ enum Command {
     ///
     /// Example: curl -si https://example.com/ | gwdoctor classify -
     Classify(commands::classify::Args),
-    /// Fetch a URL once from this machine (redirects reported, not followed) and classify it.
+    /// The verdict on a URL from this machine: every resolved address probed (redirects reported,
+    /// not followed), the verdict first, then timings and hops.
     Check(commands::check::Args),
     /// Probe a URL hop by hop (DNS → TCP → TLS → HTTP) for every resolved address.
     Probe(commands::probe::Args),
