@@ -68,6 +68,19 @@ source = "captured: test"
 "#,
     ),
     (
+        "edge.toml",
+        r#"
+format = 1
+id = "edge"
+name = "An edge"
+role = "paas"
+[[layer]]
+header = "x-edge"
+detail = "edge header"
+source = "docs: test"
+"#,
+    ),
+    (
         "origin.toml",
         r#"
 format = 1
@@ -351,4 +364,25 @@ fn json_names_a_version_only_when_the_response_shows_one() {
     let json = serde_json::to_value(&versioned).unwrap();
     assert_eq!(json["generator"]["version"], "1.22.1");
     assert_eq!(json["chain"][0]["version"], "1.22.1");
+}
+
+#[test]
+fn a_page_behind_a_gateway_whose_pages_are_unknown_is_not_claimed() {
+    let page = "<h1>Something went wrong</h1>";
+    let v = classify_with(&db(), &snapshot(502, &[("X-Edge", "1")], page));
+    assert_eq!(v.generator.unwrap().vendor, "unknown");
+    assert!(v.confidence < 0.5);
+    assert!(
+        v.evidence
+            .iter()
+            .any(|e| e.points_to == "unknown" && e.detail.contains("An edge or the application")),
+        "the candidates are named: {:?}",
+        v.evidence
+    );
+    // The application's own header says whose page it is.
+    let v = classify_with(
+        &db(),
+        &snapshot(502, &[("X-Edge", "1"), ("X-Powered-By", "Express")], page),
+    );
+    assert_eq!(v.generator.unwrap().vendor, "origin");
 }
