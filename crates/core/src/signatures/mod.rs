@@ -71,6 +71,9 @@ pub(crate) struct Rule {
     /// The regex begins with `contains`, so no match starts before the literal's first
     /// occurrence: the search starts there instead of at the top of the page.
     starts_with_literal: bool,
+    /// The text every match starts the haystack with (lowercase), when the regex is anchored at
+    /// the start: a haystack that does not begin with it is passed over without the regex.
+    anchored_prefix: Option<String>,
     status: Vec<u16>,
     empty_body: bool,
     max_body_bytes: Option<usize>,
@@ -333,6 +336,12 @@ impl Rule {
                 }
             }
         }
+        if let Some(prefix) = &self.anchored_prefix {
+            let head = haystack.as_bytes().get(..prefix.len())?;
+            if !head.eq_ignore_ascii_case(prefix.as_bytes()) {
+                return None;
+            }
+        }
         match &self.regex {
             None => Some(None),
             Some(regex) => {
@@ -472,18 +481,41 @@ impl Builder {
 /// which is special, no quantifier makes its last character optional, and no alternation at the
 /// top level offers a match without it.
 fn begins_with_literal(pattern: &str, literal: &str) -> bool {
-    const SPECIAL: &str = "\\.+*?()|[]{}^$";
     if literal.is_empty() || literal.contains(|c| SPECIAL.contains(c)) {
         return false;
     }
     let Some(head) = pattern.get(..literal.len()) else {
         return false;
     };
-    if !head.eq_ignore_ascii_case(literal)
-        || pattern[literal.len()..].starts_with(|c| "?*{".contains(c))
-    {
-        return false;
+    head.eq_ignore_ascii_case(literal)
+        && !pattern[literal.len()..].starts_with(|c| "?*{".contains(c))
+        && !has_top_level_alternation(pattern)
+}
+
+/// For a pattern anchored at the start (`^nginx/…`), the literal text every match begins with,
+/// lowercase: the characters after `^` up to the first special one, less the last when a
+/// quantifier makes it optional. `None` when there is no such text or an alternation at the top
+/// level could match without it.
+fn anchored_prefix(pattern: &str) -> Option<String> {
+    let rest = pattern.strip_prefix('^')?;
+    if has_top_level_alternation(pattern) {
+        return None;
     }
+    let end = rest
+        .find(|c: char| SPECIAL.contains(c) || !c.is_ascii())
+        .unwrap_or(rest.len());
+    let mut prefix = &rest[..end];
+    if rest[end..].starts_with(|c| "?*{".contains(c)) {
+        prefix = &prefix[..prefix.len().saturating_sub(1)];
+    }
+    (!prefix.is_empty()).then(|| prefix.to_ascii_lowercase())
+}
+
+/// Characters with a meaning in a pattern outside a class.
+const SPECIAL: &str = "\\.+*?()|[]{}^$";
+
+/// Whether `pattern` has a `|` outside every group and class.
+fn has_top_level_alternation(pattern: &str) -> bool {
     let (mut depth, mut in_class, mut escaped) = (0usize, false, false);
     for c in pattern.chars() {
         match c {
@@ -494,11 +526,11 @@ fn begins_with_literal(pattern: &str, literal: &str) -> bool {
             _ if in_class => {}
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
-            '|' if depth == 0 => return false,
+            '|' if depth == 0 => return true,
             _ => {}
         }
     }
-    true
+    false
 }
 
 fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Rule, String> {
@@ -562,6 +594,7 @@ fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Ru
         vendor,
         kind,
         starts_with_literal,
+        anchored_prefix: spec.regex.and_then(anchored_prefix),
         header: spec.header.map(|h| h.trim().to_ascii_lowercase()),
         contains: spec.contains.map(str::to_string),
         regex,
@@ -723,5 +756,20 @@ source = " "
             begins_with_literal(r"abc[|]d", "abc"),
             "a bar inside a class"
         );
+    }
+
+    #[test]
+    fn an_anchored_pattern_gives_the_text_every_match_begins_with() {
+        assert_eq!(anchored_prefix(r"^awselb/").as_deref(), Some("awselb/"));
+        assert_eq!(
+            anchored_prefix(r"^nginx(?:/(?P<version>[0-9.]+))?").as_deref(),
+            Some("nginx")
+        );
+        assert_eq!(anchored_prefix(r"^Caddy$").as_deref(), Some("caddy"));
+        assert_eq!(anchored_prefix(r"^Akamai?x").as_deref(), Some("akama"));
+        assert_eq!(anchored_prefix(r"^\s*nginx"), None);
+        assert_eq!(anchored_prefix(r"^a|b"), None);
+        assert_eq!(anchored_prefix(r"nginx"), None);
+        assert_eq!(anchored_prefix(r"^(?:a|b)"), None);
     }
 }
