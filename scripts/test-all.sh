@@ -24,7 +24,6 @@ stage "docs"              300  env RUSTDOCFLAGS="-D warnings" cargo doc --no-dep
 stage "unit + corpus"     900  cargo test --workspace --all-features --locked
 stage "core, regex-lite engine" 600  cargo test -p gwdoctor-core --no-default-features --features toml,embedded-db --locked
 stage "native host in chromium" 300  cargo test -p gwdoctor --test browser --locked -- --ignored
-stage "core on wasm32"    600  cargo build -p gwdoctor-core --target wasm32-unknown-unknown --locked
 stage "build extension"   900  bash scripts/build-extension.sh
 stage "e2e chromium"      600  bash tests/e2e/run.sh chromium
 stage "e2e firefox"       300  bash tests/e2e/run.sh firefox
