@@ -67,7 +67,7 @@ pub(crate) struct Rule {
     /// Header the rule reads (lowercase); `None` for body rules.
     pub header: Option<String>,
     contains: Option<String>,
-    regex: Option<Regex>,
+    regex: Option<Pattern>,
     /// The regex begins with `contains`, so no match starts before the literal's first
     /// occurrence: the search starts there instead of at the top of the page.
     starts_with_literal: bool,
@@ -194,7 +194,10 @@ impl SignatureDb {
     pub fn from_sources<'a>(
         files: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, Vec<SignatureError>> {
-        let mut builder = Builder::default();
+        let mut builder = Builder {
+            check_patterns: true,
+            ..Builder::default()
+        };
         for (file, text) in files {
             match toml::from_str::<file::VendorFile>(text) {
                 Ok(parsed) => {
@@ -344,7 +347,8 @@ impl Rule {
         }
         match &self.regex {
             None => Some(None),
-            Some(regex) => {
+            Some(pattern) => {
+                let regex = pattern.get()?;
                 let start = if haystack.is_char_boundary(start) {
                     start
                 } else {
@@ -369,6 +373,9 @@ struct Builder {
     vendors: Vec<Vendor>,
     rules: Vec<Rule>,
     errors: Vec<SignatureError>,
+    /// Compile every pattern now, reporting the ones that do not compile (files a person wrote);
+    /// otherwise each compiles on first use (the packed database, checked by `build.rs`).
+    check_patterns: bool,
 }
 
 impl Builder {
@@ -415,7 +422,7 @@ impl Builder {
             .map(|r| (RuleKind::Layer, r))
             .chain(parsed.page.iter().map(|r| (RuleKind::Page, r)));
         for (number, (kind, spec)) in rules.enumerate() {
-            match compile_rule(vendor, kind, spec) {
+            match compile_rule(vendor, kind, spec, self.check_patterns) {
                 Ok(rule) => {
                     if kind == RuleKind::Page {
                         self.vendors[vendor].has_page_rules = true;
@@ -492,6 +499,45 @@ fn begins_with_literal(pattern: &str, literal: &str) -> bool {
         && !has_top_level_alternation(pattern)
 }
 
+/// A rule's regex (case-insensitive), compiled on first use: most rules never run on a given
+/// page, and compiling all of them would cost the first verdict tens of milliseconds.
+#[derive(Debug)]
+struct Pattern {
+    source: Box<str>,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    /// A pattern compiled when first used; one that does not compile never matches.
+    fn lazy(source: &str) -> Pattern {
+        Pattern {
+            source: source.into(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// A pattern compiled now, or why it does not compile.
+    fn checked(source: &str) -> Result<Pattern, String> {
+        let pattern = Pattern::lazy(source);
+        let regex = compile_pattern(source)?;
+        let _ = pattern.compiled.set(Some(regex));
+        Ok(pattern)
+    }
+
+    fn get(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| compile_pattern(&self.source).ok())
+            .as_ref()
+    }
+}
+
+fn compile_pattern(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .build()
+        .map_err(|e| format!("regex `{pattern}` does not compile: {e}"))
+}
+
 /// For a pattern anchored at the start (`^nginx/…`), the literal text every match begins with,
 /// lowercase: the characters after `^` up to the first special one, less the last when a
 /// quantifier makes it optional. `None` when there is no such text or an alternation at the top
@@ -533,7 +579,12 @@ fn has_top_level_alternation(pattern: &str) -> bool {
     false
 }
 
-fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Rule, String> {
+fn compile_rule(
+    vendor: usize,
+    kind: RuleKind,
+    spec: &RuleSpec<'_>,
+    check_pattern: bool,
+) -> Result<Rule, String> {
     if spec.detail.trim().is_empty() {
         return Err("`detail` must say what the evidence is".into());
     }
@@ -579,11 +630,9 @@ fn compile_rule(vendor: usize, kind: RuleKind, spec: &RuleSpec<'_>) -> Result<Ru
     }
     let regex = spec
         .regex
-        .map(|pattern| {
-            RegexBuilder::new(pattern)
-                .case_insensitive(true)
-                .build()
-                .map_err(|e| format!("regex `{pattern}` does not compile: {e}"))
+        .map(|pattern| match check_pattern {
+            true => Pattern::checked(pattern),
+            false => Ok(Pattern::lazy(pattern)),
         })
         .transpose()?;
     let starts_with_literal = match (spec.contains, spec.regex) {
