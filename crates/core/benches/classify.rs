@@ -1,7 +1,8 @@
 //! `cargo bench -p gwdoctor-core`: classify over the corpus.
 //!
 //! Criterion measures the whole corpus of pages up to 10 KB (time per page = time / pages), one
-//! typical page, and parse + classify; then the median and p99 per page over every page are
+//! typical page, parse + classify, and a process's first verdict (the database loaded); then the
+//! median and p99 per page over every page are
 //! printed, each page timed over many runs.
 
 use std::{fs, hint::black_box, path::PathBuf, time::Instant};
@@ -11,8 +12,12 @@ use gwdoctor_core::{classify, parse_response, SignatureDb, Snapshot};
 
 const SMALL_PAGE: usize = 10 * 1024;
 
+fn corpus_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus")
+}
+
 fn corpus() -> Vec<(String, Vec<u8>)> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus");
+    let root = corpus_dir();
     let mut files = Vec::new();
     for group in fs::read_dir(&root).unwrap().flatten() {
         let Ok(entries) = fs::read_dir(group.path()) else {
@@ -67,6 +72,21 @@ fn bench(c: &mut Criterion) {
         },
     );
     group.finish();
+
+    // What a process pays for its first verdict: the database loaded from its packed form (its
+    // patterns compiled as they are first needed), then one nginx page.
+    let nginx =
+        parse_response(&fs::read(corpus_dir().join("captured/nginx-refused.http")).unwrap())
+            .unwrap();
+    c.bench_function(
+        "first verdict: load the packed database + classify one page",
+        |b| {
+            b.iter(|| {
+                let db = SignatureDb::from_packed(gwdoctor_core::signatures::PACKED).unwrap();
+                black_box(gwdoctor_core::classify_with(&db, black_box(&nginx)))
+            })
+        },
+    );
 }
 
 /// Median and p99 of the per-page time, each page timed as the mean of many runs.
