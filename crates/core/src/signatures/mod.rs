@@ -499,16 +499,24 @@ fn begins_with_literal(pattern: &str, literal: &str) -> bool {
         && !has_top_level_alternation(pattern)
 }
 
-/// A rule's regex (case-insensitive), compiled on first use: most rules never run on a given
-/// page, and compiling all of them would cost the first verdict tens of milliseconds.
+/// A rule's regex (case-insensitive). With the `regex` engine it compiles on first use: most
+/// rules never run on a given page, and compiling all of them would cost the first verdict
+/// about 30 ms. `regex-lite` (the wasm build) compiles them all in about a millisecond, and the
+/// lazy cell would cost the wasm a kilobyte of its budget: there it compiles at load.
 #[derive(Debug)]
 struct Pattern {
+    #[cfg(feature = "fast-regex")]
     source: Box<str>,
+    #[cfg(feature = "fast-regex")]
     compiled: OnceLock<Option<Regex>>,
+    #[cfg(not(feature = "fast-regex"))]
+    compiled: Option<Regex>,
 }
 
 impl Pattern {
-    /// A pattern compiled when first used; one that does not compile never matches.
+    /// A pattern compiled when first needed (where that is cheaper); one that does not compile
+    /// never matches.
+    #[cfg(feature = "fast-regex")]
     fn lazy(source: &str) -> Pattern {
         Pattern {
             source: source.into(),
@@ -516,18 +524,35 @@ impl Pattern {
         }
     }
 
+    #[cfg(not(feature = "fast-regex"))]
+    fn lazy(source: &str) -> Pattern {
+        Pattern {
+            compiled: compile_pattern(source).ok(),
+        }
+    }
+
     /// A pattern compiled now, or why it does not compile.
     fn checked(source: &str) -> Result<Pattern, String> {
-        let pattern = Pattern::lazy(source);
         let regex = compile_pattern(source)?;
-        let _ = pattern.compiled.set(Some(regex));
-        Ok(pattern)
+        #[cfg(feature = "fast-regex")]
+        return Ok(Pattern {
+            source: source.into(),
+            compiled: OnceLock::from(Some(regex)),
+        });
+        #[cfg(not(feature = "fast-regex"))]
+        Ok(Pattern {
+            compiled: Some(regex),
+        })
     }
 
     fn get(&self) -> Option<&Regex> {
-        self.compiled
+        #[cfg(feature = "fast-regex")]
+        return self
+            .compiled
             .get_or_init(|| compile_pattern(&self.source).ok())
-            .as_ref()
+            .as_ref();
+        #[cfg(not(feature = "fast-regex"))]
+        self.compiled.as_ref()
     }
 }
 
