@@ -31,6 +31,7 @@ stage "checker page"      300  bash tests/serve/run.sh
 stage "scale-out behind nginx" 180  bash tests/scale/run.sh
 stage "fuzz parse_classify" 1500  bash scripts/fuzz.sh parse_classify 60
 stage "fuzz native_frame"  1200  bash scripts/fuzz.sh native_frame 60
+stage "world view (Globalping stand-in)" 300 python3 tests/globalping/world_test.py --gwdoctor target/debug/gwdoctor
 stage "live gateways"     300  python3 tests/gateways/lab.py run-live --gwdoctor target/debug/gwdoctor
 
 [ ${#failures[@]} -gt 0 ] && echo "failed stages: ${failures[*]}"

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use gwdoctor_core::checklist::VerdictView;
+use gwdoctor_core::world::WorldView;
 use gwdoctor_core::{is_error_status, Vantage, Verdict};
 use gwdoctor_net::ProbeReport;
 
@@ -169,6 +170,54 @@ pub fn hops(report: &ProbeReport) -> String {
             failed.cause.id(),
             failed.detail
         );
+    }
+    out
+}
+
+/// The world view: the sum, what it means for the visitor, the failures, the outliers, every
+/// place, and what to do next.
+pub fn world(view: &WorldView) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\nFrom around the world (Globalping):");
+    let _ = writeln!(out, "{}", view.summary);
+    if let Some(you) = &view.you {
+        let _ = writeln!(out, "{you}");
+    }
+    for outlier in &view.outliers {
+        let _ = writeln!(out, "  ! {outlier}");
+    }
+    if view.failures.len() > 1 {
+        let _ = writeln!(out, "Failures:");
+        for failure in &view.failures {
+            let _ = writeln!(
+                out,
+                "  {} × {} ({}): {}",
+                failure.places,
+                failure.label,
+                failure.countries.join(", "),
+                failure.summary
+            );
+        }
+    }
+    let _ = writeln!(out, "Places:");
+    for place in &view.places {
+        let mark = match place.down {
+            Some(true) => "DOWN",
+            Some(false) => "up  ",
+            None => "—   ",
+        };
+        let _ = writeln!(out, "  {mark}  {} — {}", place.place, place.label);
+    }
+    if !view.next.is_empty() {
+        let _ = writeln!(out, "What to do now:");
+        for (i, a) in view.next.iter().enumerate() {
+            let link = a
+                .link
+                .as_deref()
+                .map(|l| format!(" {l}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {}. {} — {}{link}", i + 1, a.title, a.why);
+        }
     }
     out
 }

@@ -19,7 +19,9 @@
 //! - [`checklist`]: the visitor checklist as a state machine ([`checklist::Doctor`]) and the views
 //!   every shell draws ([`checklist::VerdictView`], [`checklist::TabView`]);
 //! - [`retry_after`]: `Retry-After` in both its forms;
-//! - [`SignatureDb`]: the embedded database, or one loaded from files or packed bytes.
+//! - [`SignatureDb`]: the embedded database, or one loaded from files or packed bytes;
+//! - [`world`]: the answers of vantage points worldwide summed up into a [`world::WorldView`]
+//!   ("down from 23 of 25 places in 14 countries — …").
 //!
 //! **Time.** The checklist never reads a clock. Every call that depends on time takes `now_ms`,
 //! the shell's wall clock in Unix milliseconds (`Date.now()` in the extension). The machine
@@ -46,6 +48,7 @@ pub mod signatures;
 pub mod snapshot;
 pub mod verdict;
 mod vocab;
+pub mod world;
 
 pub use classify::{
     category_for_status, classify, classify_network_failure, classify_with, is_error_status,

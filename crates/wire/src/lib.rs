@@ -7,11 +7,15 @@
 //!   members of results that clients read;
 //! - [`check`]: the check API of `gwdoctor serve` — the answer ([`check::CheckAnswer`]), error
 //!   answers, the `vantage_points` summary, and the one reader of a checker's answer
-//!   ([`check::read`], [`check::read_bytes`]).
+//!   ([`check::read`], [`check::read_bytes`]);
+//! - [`globalping`]: Globalping's measurement API as Gateway Doctor uses it — the request
+//!   ([`globalping::MeasurementRequest`] from a [`globalping::FromSpec`]), the measurement, and the
+//!   one reader of its results ([`globalping::place_answers`]) for the core's world view.
 //!
 //! This crate never does I/O and builds for `wasm32-unknown-unknown`; the verdict itself is the
 //! core's (`gwdoctor_core::Verdict`, contract in `docs/verdict.md`).
 #![deny(missing_docs)]
 
 pub mod check;
+pub mod globalping;
 pub mod native;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::site::site_of;
 use super::view::ChainView;
 use crate::classify::{cause_words, side_label};
-use crate::verdict::{Role, Step, Verdict};
+use crate::verdict::{Advice, Role, Step, Verdict};
 use crate::Vantage;
 
 /// One thing the visitor can do, ready to show.
@@ -22,6 +22,23 @@ pub struct AdviceView {
     /// A page to open for it, only when the visitor clicks: the Wayback Machine's copy of the
     /// URL for `archived-copy` (nothing is requested before).
     pub link: Option<String>,
+}
+
+impl AdviceView {
+    /// The step ready to show, for the page at `url`.
+    pub fn of(advice: &Advice, url: Option<&str>) -> AdviceView {
+        AdviceView {
+            step: advice.step,
+            title: step_title(advice.step).into(),
+            why: advice.why.clone(),
+            link: match (advice.step, url) {
+                (Step::ArchivedCopy, Some(url)) => {
+                    Some(format!("https://web.archive.org/web/2/{url}"))
+                }
+                _ => None,
+            },
+        }
+    }
 }
 
 /// A verdict as people read it.
@@ -103,17 +120,7 @@ impl VerdictView {
         let advice = verdict
             .advice
             .iter()
-            .map(|a| AdviceView {
-                step: a.step,
-                title: step_title(a.step).into(),
-                why: a.why.clone(),
-                link: match (a.step, &verdict.url) {
-                    (Step::ArchivedCopy, Some(url)) => {
-                        Some(format!("https://web.archive.org/web/2/{url}"))
-                    }
-                    _ => None,
-                },
-            })
+            .map(|a| AdviceView::of(a, verdict.url.as_deref()))
             .collect();
         let seen_from = match vantage {
             Vantage::Browser => "this browser",
