@@ -51,6 +51,7 @@ pub struct RuleFile {
     #[serde(default)]
     pub(crate) empty_body: bool,
     pub(crate) max_body_bytes: Option<usize>,
+    pub(crate) content_type: Option<String>,
     pub(crate) weight: Option<f32>,
     pub(crate) cause: Option<Cause>,
     pub(crate) category: Option<Category>,

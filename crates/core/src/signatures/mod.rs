@@ -57,6 +57,9 @@ pub(crate) enum RuleKind {
     Page,
 }
 
+/// The pseudo-header name by which a rule reads the status line's reason phrase.
+const REASON: &str = ":reason";
+
 /// A compiled rule.
 #[derive(Debug)]
 pub(crate) struct Rule {
@@ -77,6 +80,8 @@ pub(crate) struct Rule {
     status: Vec<u16>,
     empty_body: bool,
     max_body_bytes: Option<usize>,
+    /// Lowercase media type the response must have, when it names one.
+    content_type: Option<String>,
     /// How sure a match makes us, 0..1.
     pub weight: f32,
     /// Failed-hop cause a match proves.
@@ -272,6 +277,19 @@ impl SignatureDb {
                 }
             }
         }
+        // The status line's reason phrase, as the pseudo-header `:reason` (Forefront TMG names
+        // itself there).
+        if let Some(reason) = &snapshot.reason {
+            for &rule in self.header_rules.get(REASON).into_iter().flatten() {
+                if let Some(version) = self.rules[rule].matches_from(reason, 0, snapshot) {
+                    found.push(RuleMatch {
+                        rule,
+                        header_index: None,
+                        version,
+                    });
+                }
+            }
+        }
         // Per rule: where its literal first occurs in the page, when it is a candidate.
         let mut candidate: Vec<Option<usize>> = vec![None; self.rules.len()];
         let text = snapshot.page_text();
@@ -331,6 +349,17 @@ impl Rule {
         };
         if self.max_body_bytes.is_some_and(|max| body_len > max) {
             return None;
+        }
+        if let (Some(wanted), Some(named)) =
+            (&self.content_type, snapshot.headers.get("content-type"))
+        {
+            let named = named.trim_start().as_bytes();
+            if !named
+                .get(..wanted.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(wanted.as_bytes()))
+            {
+                return None;
+            }
         }
         if self.header.is_some() {
             if let Some(literal) = &self.contains {
@@ -630,11 +659,12 @@ fn compile_rule(
             }
             if spec.empty_body
                 || spec.max_body_bytes.is_some()
+                || spec.content_type.is_some()
                 || spec.cause.is_some()
                 || spec.category.is_some()
             {
                 return Err(
-                    "`empty_body`, `max_body_bytes`, `cause` and `category` are for page rules"
+                    "`empty_body`, `max_body_bytes`, `content_type`, `cause` and `category` are for page rules"
                         .into(),
                 );
             }
@@ -675,6 +705,7 @@ fn compile_rule(
         status: spec.status.to_vec(),
         empty_body: spec.empty_body,
         max_body_bytes: spec.max_body_bytes,
+        content_type: spec.content_type.map(|t| t.trim().to_ascii_lowercase()),
         weight,
         cause: spec.cause,
         category: spec.category,
@@ -736,6 +767,58 @@ source = "captured: test"
         assert!(db
             .scan(&page("<p>a full page</p><script>_marker_"))
             .is_empty());
+    }
+
+    #[test]
+    fn content_type_keeps_a_rule_to_that_media_type_or_none() {
+        let stub = r#"
+format = 1
+id = "stub"
+name = "stub"
+role = "reverse-proxy"
+[[page]]
+contains = "maintenance mode"
+content_type = "text/plain"
+detail = "a plain-text reply"
+source = "captured: test"
+"#;
+        let db = SignatureDb::from_sources([("stub.toml", stub)]).unwrap();
+        let page = |content_type: Option<&str>| {
+            let mut headers = Headers::new();
+            if let Some(value) = content_type {
+                headers.append("Content-Type", value);
+            }
+            Snapshot::new(503, headers).with_body(b"maintenance mode")
+        };
+        assert_eq!(db.scan(&page(Some("Text/Plain; charset=utf-8"))).len(), 1);
+        assert_eq!(
+            db.scan(&page(None)).len(),
+            1,
+            "a page copied without headers"
+        );
+        assert!(db.scan(&page(Some("text/html"))).is_empty());
+    }
+
+    #[test]
+    fn the_reason_pseudo_header_reads_the_status_line() {
+        let stub = r#"
+format = 1
+id = "stub"
+name = "stub"
+role = "forward-proxy"
+[[page]]
+header = ":reason"
+contains = "Stub Proxy"
+detail = "the reason phrase names the proxy"
+source = "captured: test"
+"#;
+        let db = SignatureDb::from_sources([("stub.toml", stub)]).unwrap();
+        let mut snapshot = Snapshot::new(502, Headers::new());
+        assert!(db.scan(&snapshot).is_empty(), "no reason phrase (HTTP/2)");
+        snapshot.reason = Some("Proxy Error ( Stub Proxy denied it )".into());
+        assert_eq!(db.scan(&snapshot).len(), 1);
+        snapshot.reason = Some("Bad Gateway".into());
+        assert!(db.scan(&snapshot).is_empty());
     }
 
     #[test]

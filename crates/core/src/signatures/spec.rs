@@ -40,6 +40,8 @@ pub struct RuleSpec<'a> {
     pub empty_body: bool,
     /// Only when the body is at most this long.
     pub max_body_bytes: Option<usize>,
+    /// Only when the response names no other content type.
+    pub content_type: Option<&'a str>,
     /// How sure a match makes us.
     pub weight: Option<f32>,
     /// Cause a match proves.
@@ -81,6 +83,7 @@ impl RuleFile {
             status: &self.status,
             empty_body: self.empty_body,
             max_body_bytes: self.max_body_bytes,
+            content_type: self.content_type.as_deref(),
             weight: self.weight,
             cause: self.cause,
             category: self.category,

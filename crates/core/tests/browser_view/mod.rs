@@ -1,7 +1,8 @@
 //! What a browser extension sees of a response, modelled on Chromium (measured in
 //! `shared/notes/toolchain.md` and checked for real by the Chromium replay test,
 //! `tests/e2e/replay.test.js`):
-//! - `webRequest` withholds `Set-Cookie`;
+//! - `webRequest` withholds `Set-Cookie`, and gives the status line (`statusLine`), so the
+//!   reason phrase is seen (the extension passes it on, `crates/wasm/src/page.rs`);
 //! - an HTML page reaches the content script as `document.documentElement.outerHTML`: parsed
 //!   by the HTML parser (which inserts `<head>`/`<body>`, drops the doctype, decodes entities)
 //!   and serialized again;
@@ -26,6 +27,7 @@ pub fn of(raw: &Snapshot) -> Snapshot {
     let body = page_markup(raw);
     let mut seen = Snapshot::new(raw.status, headers).with_body(body.as_bytes());
     seen.url = raw.url.clone();
+    seen.reason = raw.reason.clone();
     seen
 }
 
