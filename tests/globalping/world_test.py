@@ -12,7 +12,9 @@ what comes back are real responses. Checked:
   3. down from one country only: an outlier is named;
   4. the rate limit: after the allowance, a 429 with Retry-After is reported plainly, and no
      poll follows it (requests counted at the stand-in);
-  5. nothing is sent to Globalping without --from (the stand-in sees no request).
+  5. the hosted checker with --globalping: fanned-out answers carry the world view, one
+     measurement per URL however many ask;
+  6. nothing is sent to Globalping without --from (the stand-in sees no request).
 
 Usage: world_test.py --gwdoctor target/debug/gwdoctor  (exit 0 when every check passes)
 """
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -104,6 +107,30 @@ class StandIn:
 
     def stats(self):
         with urllib.request.urlopen(self.url + "/stats", timeout=5) as r:
+            return json.load(r)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class Serve:
+    """`gwdoctor serve --globalping` on a free loopback port."""
+
+    def __init__(self, work, binary, api):
+        self.port = free_port()
+        env = dict(os.environ, GWDOCTOR_GLOBALPING_API=api)
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--allow-private", "--globalping",
+             "--globalping-places", "2", "--www", str(work), "--wasm", str(work)],
+            stdout=subprocess.DEVNULL, stderr=open(work / "serve.log", "w"), env=env)
+        wait_for(lambda: port_open(self.port), "gwdoctor serve")
+
+    def get_json(self, path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=60) as r:
             return json.load(r)
 
     def stop(self):
@@ -210,7 +237,41 @@ def main():
         text = gwdoctor(binary, limited.url, down_url, "--from", "world:1")
         check("Globalping's rate limit is reached (ask again in" in text.stdout, "the text says when to ask again")
 
-        print("5. nothing is sent without --from")
+        print("5. the hosted checker with --globalping")
+        checker_stand_in = StandIn(work, "checker", [probe("Berlin", "DE", 3320), probe("Paris", "FR", 3215)])
+        stand_ins.append(checker_stand_in)
+        serve = Serve(work, binary, checker_stand_in.url)
+        try:
+            query = urllib.parse.urlencode({"url": down_url, "fanout": "1"})
+            first = serve.get_json(f"/api/v1/check?{query}")
+            world = first.get("world", {})
+            check(world.get("standing") == "down-everywhere" and world.get("down") == 2,
+                  f"a fanned-out answer carries the world view ({world.get('summary')})")
+            check(world.get("you") is None, "the checker's answer says nothing about 'you'")
+            for _ in range(3):
+                serve.get_json(f"/api/v1/check?{query}")
+            plain = serve.get_json("/api/v1/check?" + urllib.parse.urlencode({"url": down_url}))
+            check("world" not in plain, "without fanout=1 no world view")
+            stats = checker_stand_in.stats()
+            check(stats["accepted"] == 1, f"one measurement for four fanned-out checks of one URL ({stats})")
+            check(serve.get_json("/api/v1/vantage").get("globalping") is True, "/api/v1/vantage says so")
+        finally:
+            serve.stop()
+        tight = StandIn(work, "tight", [probe("Berlin", "DE", 3320)], allowance=1)
+        stand_ins.append(tight)
+        serve = Serve(work, binary, tight.url)
+        try:
+            answers = [serve.get_json("/api/v1/check?" + urllib.parse.urlencode({"url": f"{down_url}?{n}", "fanout": "1"}))
+                       for n in ("a", "b", "c")]
+            kinds = ["world" if "world" in a else a.get("world_error", {}).get("kind") for a in answers]
+            check(kinds == ["world", "rate-limited", "rate-limited"], f"the limit is reported ({kinds})")
+            stats = tight.stats()
+            check(stats["creates"] == 2 and stats["rate_limited"] == 1,
+                  f"after a 429 the checker waits instead of asking again ({stats})")
+        finally:
+            serve.stop()
+
+        print("6. nothing is sent without --from")
         before = everyone.stats()
         done = gwdoctor(binary, everyone.url, down_url, "--json")
         after = everyone.stats()

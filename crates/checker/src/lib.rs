@@ -1,6 +1,7 @@
 //! The hosted checker behind `gwdoctor serve`: the checker page (`www/`), the wasm core, and
 //! `GET /api/v1/check?url=…` — the verdict from this vantage point, optionally fanned out to peer
-//! checkers — safe to put on the internet: public addresses only unless told otherwise, every
+//! checkers and, with `--globalping`, to Globalping's probes worldwide — safe to put on the
+//! internet: public addresses only unless told otherwise, every
 //! redirect re-checked, per-client rate limits, bounded probes and connections, a short result
 //! cache per URL.
 //!
@@ -17,6 +18,7 @@ mod limit;
 mod listener;
 mod routes;
 mod vantage;
+mod world;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
@@ -30,6 +32,7 @@ use connections::Connections;
 use limit::ClientLimiter;
 use routes::App;
 use vantage::Vantage;
+use world::World;
 
 /// Bytes of results the cache keeps at most.
 const CACHE_BYTES: u64 = 64 << 20;
@@ -99,6 +102,22 @@ pub struct Args {
     /// Redirects followed, each one probed, and so re-checked against the address policy.
     #[arg(long, default_value_t = 5, value_name = "N")]
     max_redirects: usize,
+    /// Add the world view to `fanout=1` answers: Globalping's probes worldwide fetch the URL
+    /// (sent to Globalping's API), once per URL per --globalping-ttl.
+    #[arg(long)]
+    globalping: bool,
+    /// A file whose first line is a Globalping API token (higher limits).
+    #[arg(long, value_name = "FILE", requires = "globalping")]
+    globalping_token_file: Option<PathBuf>,
+    /// Globalping's API, for a stand-in or a relay.
+    #[arg(long, value_name = "URL", env = "GWDOCTOR_GLOBALPING_API", default_value = gwdoctor_net::globalping::PUBLIC_API)]
+    globalping_api: String,
+    /// Places asked per measurement (1…50).
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    globalping_places: u32,
+    /// Seconds a URL's world view is reused (one measurement per URL per period).
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    globalping_ttl: u64,
 }
 
 /// Runs `serve` until interrupted.
@@ -113,6 +132,10 @@ pub fn run(args: Args) -> Result<()> {
     }
     if !(1..=300).contains(&args.header_timeout) {
         bail!("--header-timeout must be 1…300 s");
+    }
+    if !(1..=50).contains(&args.globalping_places) || !(10..=86_400).contains(&args.globalping_ttl)
+    {
+        bail!("--globalping-places must be 1…50 and --globalping-ttl 10…86400 s");
     }
     let mut vantage = match &args.config {
         Some(path) => VantageConfig::load(path)?,
@@ -158,6 +181,31 @@ pub fn run(args: Args) -> Result<()> {
     runtime.block_on(serve(args, vantage, options, limits))
 }
 
+/// Globalping as the world-wide vantage network, when `--globalping` asks for it.
+fn world(args: &Args) -> Result<Option<World>> {
+    if !args.globalping {
+        return Ok(None);
+    }
+    let token = match &args.globalping_token_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the token file {}", path.display()))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        None => None,
+    };
+    let ttl = Duration::from_secs(args.globalping_ttl);
+    Ok(Some(World::new(
+        &args.globalping_api,
+        token,
+        args.globalping_places,
+        ttl,
+    )?))
+}
+
 async fn serve(
     args: Args,
     vantage: VantageConfig,
@@ -171,6 +219,7 @@ async fn serve(
             limits,
         ),
         vantage: Vantage::new(vantage.peers.clone(), vantage.peer_timeout, limits.ttl)?,
+        world: world(&args)?,
     });
     let limiter = ClientLimiter::new(
         args.rate_limit,

@@ -29,6 +29,7 @@ use super::{
     error::ApiError,
     limit::{rate_limit, ClientLimiter},
     vantage::Vantage,
+    world::World,
 };
 
 /// The page's policy: scripts and styles from this server only (no inline code), the wasm core
@@ -54,6 +55,8 @@ pub struct App {
     pub checks: CachedChecker,
     /// The peer checkers.
     pub vantage: Vantage,
+    /// Globalping's probes, with `--globalping`.
+    pub world: Option<World>,
 }
 
 /// The whole application.
@@ -156,14 +159,22 @@ async fn run_check(app: &App, query: CheckQuery) -> Result<Response, ApiError> {
     Ok(response)
 }
 
-/// This checker's result `json` with `vantage_points`: its own verdict and every peer's.
+/// This checker's result `json` with `vantage_points` (its own verdict and every peer's) and,
+/// with `--globalping`, `world` (or `world_error`).
 async fn with_vantage_points(app: &App, checked_url: &str, json: &[u8]) -> Vec<u8> {
     let mut results = vec![(
         app.checks.vantage().to_string(),
         None,
         check::read_bytes(200, json),
     )];
-    for (peer, answer) in app.vantage.ask_all(checked_url).await {
+    let world = async {
+        match &app.world {
+            Some(world) => Some(world.ask(checked_url).await),
+            None => None,
+        }
+    };
+    let (peers, world) = tokio::join!(app.vantage.ask_all(checked_url), world);
+    for (peer, answer) in peers {
         results.push((
             peer.name.clone(),
             Some(peer.url.to_string()),
@@ -173,6 +184,10 @@ async fn with_vantage_points(app: &App, checked_url: &str, json: &[u8]) -> Vec<u
     let mut object: Map<String, Value> = serde_json::from_slice(json).unwrap_or_default();
     let sum = serde_json::to_value(VantagePoints::sum(results)).unwrap_or_default();
     object.insert("vantage_points".into(), sum);
+    if let Some(member) = world {
+        let (name, value) = &*member;
+        object.insert((*name).to_string(), value.clone());
+    }
     serde_json::to_vec(&object).unwrap_or_default()
 }
 
@@ -180,5 +195,6 @@ async fn vantage(State(app): State<Arc<App>>) -> Json<Value> {
     Json(json!({
         "name": app.checks.vantage(),
         "peers": app.vantage.peer_names(),
+        "globalping": app.world.is_some(),
     }))
 }

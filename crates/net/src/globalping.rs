@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use gwdoctor_wire::globalping::{ApiError, Created, Measurement, MeasurementRequest};
+use gwdoctor_wire::globalping::{ApiError, Created, Measurement, MeasurementRequest, WorldError};
 
 /// Globalping's public API.
 pub const PUBLIC_API: &str = "https://api.globalping.io";
@@ -43,6 +43,23 @@ pub enum GlobalpingError {
     /// The API could not be reached or answered with something unreadable.
     #[error("Globalping could not be asked: {0}")]
     Unreachable(String),
+}
+
+impl GlobalpingError {
+    /// The error as the `world_error` member of an answer.
+    pub fn answer(&self) -> WorldError {
+        let (kind, retry_after_s) = match self {
+            GlobalpingError::RateLimited { retry_after_s, .. } => ("rate-limited", *retry_after_s),
+            GlobalpingError::Refused { .. } => ("refused", None),
+            GlobalpingError::Deadline(_) => ("deadline", None),
+            GlobalpingError::Unreachable(_) => ("unreachable", None),
+        };
+        WorldError {
+            kind: kind.to_string(),
+            message: self.to_string(),
+            retry_after_s,
+        }
+    }
 }
 
 /// A Globalping client.

@@ -205,6 +205,18 @@ pub struct ApiErrorBody {
     pub message: String,
 }
 
+/// Why the world gave no answer: the `world_error` member that `gwdoctor check --from` and a
+/// checker's `fanout=1` answer carry instead of `world`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorldError {
+    /// `rate-limited`, `refused`, `deadline` or `unreachable`.
+    pub kind: String,
+    /// What happened, in words.
+    pub message: String,
+    /// When rate-limited: seconds until Globalping may be asked again.
+    pub retry_after_s: Option<u64>,
+}
+
 /// `GET /v1/measurements/{id}`: the measurement so far.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]

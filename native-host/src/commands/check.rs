@@ -6,10 +6,10 @@ use std::{path::PathBuf, time::Duration};
 
 use anyhow::{Context, Result};
 use gwdoctor_core::world::WorldView;
-use gwdoctor_net::globalping::{Globalping, GlobalpingError, PUBLIC_API};
+use gwdoctor_net::globalping::{Globalping, PUBLIC_API};
 use gwdoctor_net::Target;
 use gwdoctor_wire::globalping::{place_answers, FromSpec, MeasurementRequest};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::{exit::Exit, render};
 
@@ -78,7 +78,7 @@ pub fn run(args: Args) -> Result<Exit> {
         object["probe"] = probe;
         match &world {
             Some(Ok(view)) => object["world"] = serde_json::to_value(view)?,
-            Some(Err(e)) => object["world_error"] = world_error(e),
+            Some(Err(e)) => object["world_error"] = serde_json::to_value(e.answer())?,
             None => {}
         }
         println!("{}", serde_json::to_string_pretty(&object)?);
@@ -113,15 +113,4 @@ fn world_request(
     };
     let request = MeasurementRequest::http(url, from)?;
     Ok((Globalping::new(&args.globalping_api, token)?, request))
-}
-
-/// `world_error`: why the world gave no answer, for `--json`.
-fn world_error(error: &GlobalpingError) -> Value {
-    let (kind, retry_after_s) = match error {
-        GlobalpingError::RateLimited { retry_after_s, .. } => ("rate-limited", *retry_after_s),
-        GlobalpingError::Refused { .. } => ("refused", None),
-        GlobalpingError::Deadline(_) => ("deadline", None),
-        GlobalpingError::Unreachable(_) => ("unreachable", None),
-    };
-    json!({"kind": kind, "message": error.to_string(), "retry_after_s": retry_after_s})
 }

@@ -1,0 +1,110 @@
+//! "Down for everyone?" from the world (`--globalping`): `fanout=1` answers gain `world`, the
+//! core's world view of what Globalping's probes saw of the URL (or `world_error`).
+//!
+//! One measurement per URL per TTL however many visitors ask (a cache with in-flight dedup, as
+//! for probes), and none at all while Globalping's rate limit is reached: after a `429` the
+//! checker waits the time it was given (at least a minute) before asking again.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use gwdoctor_core::world::WorldView;
+use gwdoctor_net::globalping::{Globalping, GlobalpingError};
+use gwdoctor_wire::globalping::{place_answers, FromSpec, MeasurementRequest};
+use moka::future::Cache;
+use serde_json::Value;
+use tokio::time::Instant;
+
+/// Seconds Globalping's probes get to finish.
+const DEADLINE: Duration = Duration::from_secs(30);
+/// The pause after a `429` that named no wait.
+const DEFAULT_PAUSE: Duration = Duration::from_secs(60);
+/// The longest pause after a `429`.
+const MAX_PAUSE: Duration = Duration::from_secs(3600);
+
+/// Globalping as this checker's world-wide vantage network.
+pub struct World {
+    client: Globalping,
+    places: FromSpec,
+    answers: Cache<String, Arc<(&'static str, Value)>>,
+    paused_until: Mutex<Option<Instant>>,
+}
+
+impl World {
+    /// Asks Globalping at `api` (with `token`) from `places` places worldwide, each URL's answer
+    /// reused for `ttl`.
+    pub fn new(
+        api: &str,
+        token: Option<String>,
+        places: u32,
+        ttl: Duration,
+    ) -> anyhow::Result<World> {
+        Ok(World {
+            client: Globalping::new(api, token)?,
+            places: FromSpec::parse(&format!("world:{places}"))?,
+            answers: Cache::builder()
+                .time_to_live(ttl)
+                .max_capacity(10_000)
+                .build(),
+            paused_until: Mutex::new(None),
+        })
+    }
+
+    /// The member to add to a fanned-out answer about `url`: `("world", view)` or
+    /// `("world_error", {kind, message, retry_after_s})`.
+    pub async fn ask(&self, url: &str) -> Arc<(&'static str, Value)> {
+        if let Some(wait) = self.pause_left() {
+            return Arc::new(error_member(&GlobalpingError::RateLimited {
+                retry_after_s: Some(wait.as_secs().max(1)),
+                message: "this checker waits for Globalping's rate limit to reset".into(),
+            }));
+        }
+        self.answers
+            .get_with(url.to_string(), async { Arc::new(self.measure(url).await) })
+            .await
+    }
+
+    async fn measure(&self, url: &str) -> (&'static str, Value) {
+        let request = match MeasurementRequest::http(url, &self.places) {
+            Ok(request) => request,
+            Err(e) => {
+                return error_member(&GlobalpingError::Refused {
+                    status: 400,
+                    message: e.to_string(),
+                })
+            }
+        };
+        match self.client.measure(&request, DEADLINE).await {
+            Ok(measurement) => {
+                let view = WorldView::of(&place_answers(&measurement, url), None);
+                ("world", serde_json::to_value(view).unwrap_or_default())
+            }
+            Err(error) => {
+                if let GlobalpingError::RateLimited { retry_after_s, .. } = &error {
+                    let pause = retry_after_s
+                        .map_or(DEFAULT_PAUSE, Duration::from_secs)
+                        .clamp(DEFAULT_PAUSE, MAX_PAUSE);
+                    if let Ok(mut until) = self.paused_until.lock() {
+                        *until = Some(Instant::now() + pause);
+                    }
+                }
+                error_member(&error)
+            }
+        }
+    }
+
+    fn pause_left(&self) -> Option<Duration> {
+        let until = (*self.paused_until.lock().ok()?)?;
+        until.checked_duration_since(Instant::now())
+    }
+}
+
+/// `world_error`, as `gwdoctor check --from` writes it.
+fn error_member(error: &GlobalpingError) -> (&'static str, Value) {
+    (
+        "world_error",
+        serde_json::to_value(error.answer()).unwrap_or_default(),
+    )
+}
