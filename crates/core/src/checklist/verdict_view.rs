@@ -93,7 +93,7 @@ impl VerdictView {
             };
             format!(
                 "{who} · confidence {} %",
-                (verdict.confidence * 100.0).round()
+                (verdict.confidence * 100.0).round() as u32
             )
         });
         let failed_hop = verdict.failed_hop.as_ref().map(|hop| {
