@@ -47,5 +47,5 @@ formats! {
     /// Squid's native access log.
     SquidAccess = "squid-access", "Squid access log";
     /// The common or combined access log format (nginx, Apache, lighttpd, Traefik …).
-    AccessClf = "access-clf", "access log (common/combined format)";
+    AccessClf = "access-clf", "common/combined access log";
 }

@@ -42,7 +42,14 @@ pub(crate) fn report(r: &Report) -> String {
     }
     for g in &r.failures {
         let _ = writeln!(out);
-        let _ = writeln!(out, "{} — {} ({})", g.cause.id(), place(g), g.format.name());
+        let _ = writeln!(
+            out,
+            "{} ({}) — {} ({})",
+            g.cause.id(),
+            g.reason.id(),
+            place(g),
+            g.format.name()
+        );
         let _ = writeln!(
             out,
             "  {}: {}{}",
@@ -50,7 +57,7 @@ pub(crate) fn report(r: &Report) -> String {
             times(g.count, "time", "times"),
             span(g)
         );
-        requests(&mut out, g);
+        requests(&mut out, g, "  ");
         let _ = writeln!(out, "  fix: {}", g.fix);
     }
     if !r.error_statuses.is_empty() {
@@ -66,7 +73,7 @@ pub(crate) fn report(r: &Report) -> String {
                 span(g),
                 g.format.name()
             );
-            requests(&mut out, g);
+            requests(&mut out, g, "    ");
         }
     }
     if r.ungrouped > 0 {
@@ -110,10 +117,10 @@ pub fn no_known_format(lines_read: u64) -> String {
     if lines_read == 0 {
         return "The input is empty: no log lines to read.".to_owned();
     }
-    format!(
-        "None of the {} is in a log format gwdoctor knows ({KNOWN}).",
-        lines(lines_read)
-    )
+    match lines_read {
+        1 => format!("The one line read is not in a log format gwdoctor knows ({KNOWN})."),
+        n => format!("None of the {n} lines read is in a log format gwdoctor knows ({KNOWN})."),
+    }
 }
 
 fn place(g: &Group) -> String {
@@ -132,7 +139,7 @@ fn span(g: &Group) -> String {
     }
 }
 
-fn requests(out: &mut String, g: &Group) {
+fn requests(out: &mut String, g: &Group, indent: &str) {
     if g.requests.is_empty() {
         return;
     }
@@ -140,7 +147,7 @@ fn requests(out: &mut String, g: &Group) {
         0 => String::new(),
         n => format!(" and {n} more"),
     };
-    let _ = writeln!(out, "  requests: {}{more}", g.requests.join(", "));
+    let _ = writeln!(out, "{indent}requests: {}{more}", g.requests.join(", "));
 }
 
 fn lines(n: u64) -> String {

@@ -511,7 +511,7 @@ fn memory_stays_bounded() {
 fn unknown_input_is_said_so() {
     let r = read_with(b"hello\nworld\n", options());
     assert_eq!((r.lines, r.recognised), (2, 0));
-    assert!(gwdoctor_logs::no_known_format(r.lines).contains("None of the 2 lines"));
+    assert!(gwdoctor_logs::no_known_format(r.lines).contains("None of the 2 lines read"));
     assert!(gwdoctor_logs::no_known_format(0).contains("empty"));
 }
 
@@ -570,13 +570,11 @@ fn the_report_says_it_in_words_and_json() {
     let r = read(&["nginx-error.log", "nginx-access.log"]);
     let text = r.text();
     assert!(
-        text.starts_with(
-            "Read 14 lines: access log (common/combined format) (9), nginx error log (5)."
-        ),
+        text.starts_with("Read 14 lines: common/combined access log (9), nginx error log (5)."),
         "{text}"
     );
     assert!(
-        text.contains("connection-refused — upstream 127.0.0.1:17000 (nginx error log)"),
+        text.contains("connection-refused (refused) — upstream 127.0.0.1:17000 (nginx error log)"),
         "{text}"
     );
     assert!(text.contains("fix: Nothing listens there"), "{text}");
