@@ -49,7 +49,7 @@ fn text_report_names_cause_upstream_and_fix() {
         "{text}"
     );
     assert!(
-        text.contains("header-too-large (header-too-large) — upstream 127.0.0.1:17004"),
+        text.contains("header-too-large — upstream 127.0.0.1:17004"),
         "{text}"
     );
     assert!(text.contains("proxy_buffer_size"), "{text}");

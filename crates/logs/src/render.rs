@@ -42,14 +42,7 @@ pub(crate) fn report(r: &Report) -> String {
     }
     for g in &r.failures {
         let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "{} ({}) — {} ({})",
-            g.cause.id(),
-            g.reason.id(),
-            place(g),
-            g.format.name()
-        );
+        let _ = writeln!(out, "{} — {} ({})", kind(g), place(g), g.format.name());
         let _ = writeln!(
             out,
             "  {}: {}{}",
@@ -120,6 +113,15 @@ pub fn no_known_format(lines_read: u64) -> String {
     match lines_read {
         1 => format!("The one line read is not in a log format gwdoctor knows ({KNOWN})."),
         n => format!("None of the {n} lines read is in a log format gwdoctor knows ({KNOWN})."),
+    }
+}
+
+/// The cause, and the reason when it says more: `invalid-response (reset)`.
+fn kind(g: &Group) -> String {
+    if g.reason.id() == g.cause.id() {
+        g.cause.id().to_owned()
+    } else {
+        format!("{} ({})", g.cause.id(), g.reason.id())
     }
 }
 
