@@ -53,4 +53,3 @@ pub use format::Format;
 pub use reason::Reason;
 pub use render::no_known_format;
 pub use report::{FormatCount, Group, Report, Seen};
-pub use timestamp::iso8601;

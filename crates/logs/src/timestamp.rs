@@ -43,7 +43,7 @@ pub(crate) fn unix(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i
 }
 
 /// `2026-12-04T18:42:02Z`: the form every report uses.
-pub fn iso8601(t: i64) -> String {
+pub(crate) fn iso8601(t: i64) -> String {
     let (y, m, d) = civil_from_days(t.div_euclid(86_400));
     let s = t.rem_euclid(86_400);
     format!(
