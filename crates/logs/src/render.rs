@@ -17,7 +17,11 @@ pub(crate) fn report(r: &Report) -> String {
         .iter()
         .map(|f| format!("{} ({})", f.name, f.lines))
         .collect();
-    let _ = writeln!(out, "Read {}: {}.", lines(r.lines), formats.join(", "));
+    if formats.is_empty() {
+        let _ = writeln!(out, "Read {}, none in a known log format.", lines(r.lines));
+    } else {
+        let _ = writeln!(out, "Read {}: {}.", lines(r.lines), formats.join(", "));
+    }
     if let Some(since) = r.since {
         let _ = writeln!(
             out,

@@ -478,6 +478,33 @@ fn a_journald_prefix_is_read_past() {
 }
 
 #[test]
+fn a_syslog_prefix_before_haproxy_is_read_past() {
+    // The lab's HAProxy line as a syslog daemon writes it (HAProxy's usual `log /dev/log`).
+    let log = fixture("haproxy.log");
+    let refused = log
+        .split(|c| *c == b'\n')
+        .find(|l| l.windows(4).any(|w| w == b"SC--"))
+        .unwrap();
+    let mut wrapped = b"Dec  4 18:42:02 lb haproxy[8778]: ".to_vec();
+    wrapped.extend_from_slice(refused);
+    let r = read_with(&wrapped, options());
+    same(
+        &r.failures,
+        vec![row(
+            Reason::Refused,
+            "b_refused/app",
+            Some("GET /refused HTTP/1.1"),
+            1,
+        )],
+    );
+    assert_eq!(
+        r.failures[0].first_seen,
+        Some(LAB_TIME),
+        "HAProxy's own stamp counts"
+    );
+}
+
+#[test]
 fn memory_stays_bounded() {
     let line = String::from_utf8(fixture("nginx-error.log")).unwrap();
     let refused = line.lines().nth(1).unwrap();
@@ -513,6 +540,12 @@ fn unknown_input_is_said_so() {
     assert_eq!((r.lines, r.recognised), (2, 0));
     assert!(gwdoctor_logs::no_known_format(r.lines).contains("None of the 2 lines read"));
     assert!(gwdoctor_logs::no_known_format(0).contains("empty"));
+    assert!(
+        r.text()
+            .starts_with("Read 2 lines, none in a known log format."),
+        "{}",
+        r.text()
+    );
 }
 
 #[test]
