@@ -317,6 +317,52 @@ fn apache_error_log_joins_a_reason_and_its_summary_line() {
 }
 
 #[test]
+fn apache_fastcgi_sockets_and_haproxy_without_a_server() {
+    let r = read(&["apache-error-extra.log"]);
+    let reasons: Vec<(Reason, bool)> = r
+        .failures
+        .iter()
+        .map(|g| {
+            (
+                g.reason,
+                g.upstream
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("/tmp/gwlogs-extra2.")),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons.len(),
+        2,
+        "{reasons:?}: AH01079 joins the AH02454 before it"
+    );
+    assert!(
+        reasons.contains(&(Reason::SocketMissing, true)),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&(Reason::SocketPermission, true)),
+        "{reasons:?}"
+    );
+
+    let r = read(&["haproxy-extra.log"]);
+    same(
+        &r.failures,
+        vec![row(
+            Reason::NoLiveUpstreams,
+            "b_down/<NOSRV>",
+            Some("GET /down HTTP/1.1"),
+            1,
+        )],
+    );
+    assert_eq!(r.failures[0].cause.id(), "overload");
+    assert_eq!(
+        r.recognised, 1,
+        "HAProxy's own warnings on stdout are no log lines"
+    );
+}
+
+#[test]
 fn caddy_json_error_and_access_logs() {
     let r = read(&["caddy.log", "caddy-access.log"]);
     same(

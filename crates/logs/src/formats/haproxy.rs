@@ -44,7 +44,8 @@ pub(super) fn parse<'a>(line: &'a str, cx: &Context) -> Option<Parsed<'a>> {
     };
     let mut hit = Hit::new(reason);
     hit.at = Some(at);
-    hit.upstream = Some(server);
+    // `backend/<NOSRV>`: no server was chosen; the backend is the upstream.
+    hit.upstream = Some(server.strip_suffix("/<NOSRV>").unwrap_or(server));
     hit.site = Some(frontend);
     hit.status = status;
     hit.request = rest
