@@ -350,7 +350,7 @@ fn apache_fastcgi_sockets_and_haproxy_without_a_server() {
         &r.failures,
         vec![row(
             Reason::NoLiveUpstreams,
-            "b_down/<NOSRV>",
+            "b_down",
             Some("GET /down HTTP/1.1"),
             1,
         )],
