@@ -181,11 +181,7 @@ impl Analyzer {
                 self.count(format);
                 self.failure(format, hit, seen);
             }
-            Parsed::Companion {
-                format,
-                request,
-                alone,
-            } => {
+            Parsed::Companion { format, alone } => {
                 self.count(format);
                 let follows = self
                     .last
@@ -193,8 +189,8 @@ impl Analyzer {
                     .filter(|l| l.format == format && !alone.key.is_empty() && l.key == alone.key);
                 match follows {
                     Some(last) => {
-                        if let (Some(g), Some(r)) = (last.group, request) {
-                            add_request(&mut self.groups[g], &r);
+                        if let (Some(g), Some(r)) = (last.group, &alone.request) {
+                            add_request(&mut self.groups[g], r);
                         }
                     }
                     None => self.failure(format, alone, seen),

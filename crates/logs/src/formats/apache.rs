@@ -32,7 +32,6 @@ pub(super) fn parse<'a>(line: &'a str, cx: &Context) -> Option<Parsed<'a>> {
         alone.request = request.map(Cow::Borrowed);
         Some(Parsed::Companion {
             format: Format::ApacheError,
-            request: request.map(Cow::Borrowed),
             alone,
         })
     };

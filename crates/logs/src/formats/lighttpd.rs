@@ -36,7 +36,6 @@ pub(super) fn parse<'a>(line: &'a str, cx: &Context) -> Option<Parsed<'a>> {
         hit.request = uri.map(Cow::Borrowed);
         return Some(Parsed::Companion {
             format: Format::LighttpdError,
-            request: uri.map(Cow::Borrowed),
             alone: hit,
         });
     } else if has("response not received") {

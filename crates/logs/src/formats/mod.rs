@@ -63,11 +63,7 @@ pub(crate) enum Parsed<'a> {
     /// A line that follows a failure's own line and tells more about the same request: it adds
     /// its request to the failure just before it when the keys match, or else counts as the
     /// failure `alone`.
-    Companion {
-        format: Format,
-        request: Option<Cow<'a, str>>,
-        alone: Hit<'a>,
-    },
+    Companion { format: Format, alone: Hit<'a> },
     /// A line that tells the reason of the failure logged right after it (same key).
     Hint {
         format: Format,
@@ -111,17 +107,9 @@ fn with_default_time(parsed: Parsed<'_>, at: Option<i64>) -> Parsed<'_> {
             hit.at = hit.at.or(at);
             Parsed::Failure(f, hit)
         }
-        Parsed::Companion {
-            format,
-            request,
-            mut alone,
-        } => {
+        Parsed::Companion { format, mut alone } => {
             alone.at = alone.at.or(at);
-            Parsed::Companion {
-                format,
-                request,
-                alone,
-            }
+            Parsed::Companion { format, alone }
         }
         other => other,
     }
