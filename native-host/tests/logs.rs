@@ -135,6 +135,25 @@ fn unknown_format_and_unreadable_files_are_said_so() {
 }
 
 #[test]
+fn follow_on_standard_input_prints_each_failure_then_the_report() {
+    let out = assert_cmd::Command::cargo_bin("gwdoctor")
+        .unwrap()
+        .args(["logs", "--follow", "--json", "-"])
+        .write_stdin(format!("{}\n", refused_line()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0]["cause"], "connection-refused");
+    assert_eq!(lines[1]["failures"][0]["count"], 1);
+}
+
+#[test]
 fn follow_prints_new_failures_as_they_are_written() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("error.log");
