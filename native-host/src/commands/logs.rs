@@ -152,7 +152,8 @@ fn read_to_end(
     }
 }
 
-/// `--follow`: the report of what is there, then every new failure as it is written.
+/// `--follow`: the report of what is there, then every new failure as it is written. On a file
+/// it runs until interrupted or until standard output is closed; on standard input, to its end.
 fn follow(input: &Path, analyzer: &mut Analyzer, json: bool) -> Result<Exit> {
     let print = |s: &Seen<'_>| {
         let line = if json {
@@ -181,7 +182,7 @@ fn follow(input: &Path, analyzer: &mut Analyzer, json: bool) -> Result<Exit> {
     if report.lines > 0 && report.recognised == 0 {
         eprintln!("gwdoctor: {}", no_known_format(report.lines));
     }
-    let mut identity = identity(&file);
+    let mut file_id = identity(&file);
     let mut position = file.stream_position().unwrap_or(0);
     loop {
         thread::sleep(POLL);
@@ -192,13 +193,13 @@ fn follow(input: &Path, analyzer: &mut Analyzer, json: bool) -> Result<Exit> {
         let replaced = current
             .as_ref()
             .map(meta_identity)
-            .is_some_and(|id| Some(id) != identity);
+            .is_some_and(|id| Some(id) != file_id);
         let truncated = current.as_ref().is_some_and(|m| m.len() < position);
         if replaced || truncated {
             analyzer.finish(print);
             if let Ok(f) = File::open(input) {
                 file = f;
-                identity = self::identity(&file);
+                file_id = identity(&file);
                 position = 0;
             }
         }
