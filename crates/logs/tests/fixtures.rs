@@ -581,6 +581,36 @@ fn memory_stays_bounded() {
 }
 
 #[test]
+fn no_real_line_cut_or_mangled_anywhere_panics() {
+    let mut all = Vec::new();
+    for entry in
+        std::fs::read_dir(format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "log") {
+            all.extend(std::fs::read(path).unwrap());
+        }
+    }
+    let mut seed: u32 = 0x9e37_79b9;
+    for line in all.split(|c| *c == b'\n').filter(|l| l.len() < 4096) {
+        for cut in 0..line.len() {
+            let mut a = Analyzer::new(options());
+            a.feed(&line[..cut], |_| {});
+            a.finish(|_| {});
+            // The same line with one byte replaced (xorshift: the same bytes every run).
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let mut mangled = line.to_vec();
+            mangled[cut] = (seed >> 24) as u8;
+            a.feed(&mangled, |_| {});
+            a.finish(|_| {});
+            let _ = a.report().text();
+        }
+    }
+}
+
+#[test]
 fn unknown_input_is_said_so() {
     let r = read_with(b"hello\nworld\n", options());
     assert_eq!((r.lines, r.recognised), (2, 0));
