@@ -62,11 +62,39 @@ fn reason(msg: &str) -> Option<Reason> {
             Some(11) => Reason::QueueFull,
             _ => Reason::ConnectFailed,
         }
-    } else if has("(104: Connection reset by peer)") {
+    } else if has("(104: Connection reset by peer)") && upstream_side(msg) {
         Reason::Reset
-    } else if has("(32: Broken pipe)") {
+    } else if has("(32: Broken pipe)") && upstream_side(msg) {
         Reason::PrematureClose
     } else {
         return None;
     })
+}
+
+/// Whether a socket error happened on the upstream's connection (`… while reading response
+/// header from upstream`, `… while sending request to upstream`), not the client's (`… while
+/// sending to client`, which also names the upstream in its fields).
+fn upstream_side(msg: &str) -> bool {
+    let context = msg.split(", client: ").next().unwrap_or(msg);
+    context.contains(" upstream")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_side_reset_is_no_upstream_failure() {
+        // The lab's reset line (tests/fixtures/nginx-error.log), then the same error as nginx
+        // words it on the client's side of a proxied request.
+        let upstream = "*14 recv() failed (104: Connection reset by peer) while reading response \
+            header from upstream, client: 127.0.0.1, server: , request: \"GET /reset HTTP/1.1\", \
+            upstream: \"http://127.0.0.1:17003/reset\", host: \"127.0.0.1:18003\"";
+        assert_eq!(reason(upstream), Some(Reason::Reset));
+        let client = upstream.replace("recv()", "writev()").replace(
+            "while reading response header from upstream",
+            "while sending to client",
+        );
+        assert_eq!(reason(&client), None);
+    }
 }
