@@ -135,6 +135,19 @@ fn unknown_format_and_unreadable_files_are_said_so() {
 }
 
 #[test]
+fn a_compressed_log_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("error.log.2.gz");
+    fs::write(&path, [0x1f, 0x8b, 8, 0, 0, 0, 0, 0]).unwrap();
+    let out = gwdoctor()
+        .args(["logs", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is gzip-compressed: read it with `zcat"));
+}
+
+#[test]
 fn follow_on_standard_input_prints_each_failure_then_the_report() {
     let out = assert_cmd::Command::cargo_bin("gwdoctor")
         .unwrap()
@@ -207,6 +220,14 @@ fn follow_prints_new_failures_as_they_are_written() {
         (seen["cause"].as_str(), seen["reason"].as_str()),
         (Some("timeout"), Some("read-timeout"))
     );
+
+    // copytruncate: the same file emptied, then a shorter line written.
+    let f = OpenOptions::new().write(true).open(&path).unwrap();
+    f.set_len(0).unwrap();
+    drop(f);
+    fs::write(&path, format!("{}\n", refused_line())).unwrap();
+    let seen: serde_json::Value = serde_json::from_str(&next()).unwrap();
+    assert_eq!(seen["reason"], "refused");
     child.kill().unwrap();
     child.wait().unwrap();
 }
