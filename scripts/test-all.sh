@@ -33,6 +33,7 @@ stage "fuzz parse_classify" 1500  bash scripts/fuzz.sh parse_classify 60
 stage "fuzz native_frame"  1200  bash scripts/fuzz.sh native_frame 60
 stage "world view (Globalping stand-in)" 300 python3 tests/globalping/world_test.py --gwdoctor target/debug/gwdoctor
 stage "live gateways"     300  python3 tests/gateways/lab.py run-live --gwdoctor target/debug/gwdoctor
+stage "gateway logs"      300  python3 tests/gateways/lab.py run-logs --gwdoctor target/debug/gwdoctor
 
 [ ${#failures[@]} -gt 0 ] && echo "failed stages: ${failures[*]}"
 echo "suite: $passed passed, $failed failed"

@@ -7,11 +7,12 @@ use gwdoctor_core::Verdict;
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// The page is not an error.
+    /// The page is not an error (`logs`: no failure found).
     Healthy = 0,
-    /// The verdict says error.
+    /// The verdict says error (`logs`: failures found).
     ErrorPage = 1,
-    /// The input could not be read, is not an HTTP response, or the URL is invalid.
+    /// The input could not be read, is not an HTTP response, or the URL is invalid (`logs`: a
+    /// file could not be read, or no line is in a known log format).
     BadInput = 3,
 }
 

@@ -44,6 +44,11 @@ enum Command {
     /// Install the native messaging host for every browser found (Chrome, Chromium, Edge,
     /// Brave, Vivaldi, Firefox).
     Install(commands::install::Args),
+    /// The upstream failures in a gateway's own error and access logs, grouped by upstream
+    /// and cause, with the likely fix (owner mode).
+    ///
+    /// Example: journalctl -u nginx | gwdoctor logs -
+    Logs(commands::logs::Args),
     /// Remove what `install` wrote.
     Uninstall(commands::install::Args),
     /// Run the hosted checker: the checker page and `GET /api/v1/check?url=…` (public
@@ -65,6 +70,7 @@ fn main() -> ExitCode {
         Command::FlushDns(args) => commands::flush_dns::run(args),
         Command::Install(args) => commands::install::install(args),
         Command::Uninstall(args) => commands::install::uninstall(args),
+        Command::Logs(args) => commands::logs::run(args),
         Command::Serve(args) => gwdoctor_checker::run(args).map(|()| exit::Exit::Healthy),
     };
     match result {

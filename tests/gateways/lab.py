@@ -8,6 +8,9 @@ Python 3.11 stdlib only. Everything listens on 127.0.0.1 only; nothing contacts 
   lab.py capture   --state DIR --out OUTDIR       curl every endpoint, write OUTDIR/*.http + index.toml
   lab.py live      --state DIR --gwdoctor PATH    `PATH check URL --json` per endpoint vs the labels
   lab.py run-live  --gwdoctor PATH                up + live + down with a temp state dir
+  lab.py run-logs  --gwdoctor PATH [--state DIR]  up, one request per endpoint, then
+                                                  `PATH logs --json` on each gateway's own log
+                                                  files vs LOG_EXPECTED, then down
 
 Ports: upstream scenario i listens on 17000+i (17000 = "refused" stays closed); gateway g serves
 scenario i on 18000 + 100*g + i. Proxy timeouts are 3 s so the hung cases end quickly.
@@ -203,6 +206,96 @@ def expected(gateway, scenario):
 
 
 # ------------------------------------------------------------------------------------------
+# What each gateway's own logs say about each scenario (`run-logs`), established by reading the
+# logs the lab's gateways wrote. ("cause", id): a failure with that contract cause (and no
+# other) is reported for the scenario; ("status", code): the error log is silent and only an
+# access log shows the status; ("none", why): nothing in the logs; ("no-log", why): the gateway
+# writes no log file here. A scenario is recognised in a report by its request path
+# (/<scenario>), its upstream (127.0.0.1:<upstream port>, HAProxy's b_<scenario>/app) or its
+# site (127.0.0.1:<gateway port>).
+# ------------------------------------------------------------------------------------------
+
+LOG_FILES = {
+    "nginx": ["error.log", "access.log"],
+    "haproxy": ["console.log"],  # `log stdout`: HAProxy 2.6 logs to syslog or a stream only
+    "apache": ["error.log", "access.log"],
+    "varnish": [],
+    "squid": ["cache.log", "access.log"],
+    "lighttpd": ["error.log", "access.log"],
+    "caddy": ["caddy.log", "access.log"],
+}
+
+_APP_STATUS = {"app500": ("status", 500), "app502": ("status", 502), "app503": ("status", 503)}
+_HEALTHY = {"healthy200": ("none", "a 200 is no failure")}
+
+LOG_EXPECTED = {
+    "nginx": {
+        "refused": ("cause", "connection-refused"),
+        "hung": ("cause", "timeout"),
+        "garbage": ("cause", "invalid-response"),
+        "reset": ("cause", "invalid-response"),
+        "oversized": ("cause", "header-too-large"),
+        **_APP_STATUS,  # nginx's error log is silent when the application answers an error
+        **_HEALTHY,
+    },
+    "haproxy": {
+        "refused": ("cause", "connection-refused"),  # SC--
+        "hung": ("cause", "timeout"),  # sH--
+        "garbage": ("cause", "invalid-response"),  # PH--
+        "reset": ("cause", "invalid-response"),  # SH--
+        # PH-- too: HAProxy's log does not tell an oversized header from garbage.
+        "oversized": ("cause", "invalid-response"),
+        # ---- with the server's status: the termination state proves the server answered.
+        "app500": ("cause", "app-error"),
+        "app502": ("cause", "app-error"),
+        "app503": ("cause", "app-error"),
+        **_HEALTHY,
+    },
+    "apache": {
+        "refused": ("cause", "connection-refused"),  # AH00957 (111) + AH01114
+        "hung": ("cause", "timeout"),  # AH01102 (70007) + AH00898
+        "garbage": ("none", "Apache passes the non-HTTP answer on as an HTTP/0.9 200 and logs "
+                            "nothing"),
+        "reset": ("cause", "invalid-response"),  # AH01102 (104) + AH00898
+        "oversized": ("cause", "header-too-large"),  # AH10124 + AH01106
+        **_APP_STATUS,
+        **_HEALTHY,
+    },
+    "varnish": {sc: ("no-log", "Varnish logs to shared memory only (varnishlog/varnishncsa "
+                               "are not run by the lab)") for sc in SCENARIOS},
+    "squid": {
+        # Squid 5.7's cache.log records none of these at the default debug level; its access
+        # log gives the status only.
+        "refused": ("status", 502),
+        "hung": ("status", 504),
+        "garbage": ("none", "Squid passes the non-HTTP answer on as an HTTP/0.9 200"),
+        "reset": ("status", 502),
+        "oversized": ("status", 502),
+        **_APP_STATUS,
+        **_HEALTHY,
+    },
+    "lighttpd": {
+        "refused": ("cause", "connection-refused"),
+        "hung": ("cause", "timeout"),
+        "garbage": ("status", 502),  # lighttpd's error log is silent about the garbage answer
+        "reset": ("cause", "invalid-response"),
+        "oversized": ("cause", "header-too-large"),
+        **_APP_STATUS,
+        **_HEALTHY,
+    },
+    "caddy": {
+        "refused": ("cause", "connection-refused"),
+        "hung": ("cause", "timeout"),
+        "garbage": ("cause", "invalid-response"),
+        "reset": ("cause", "invalid-response"),
+        "oversized": ("none", "Caddy passes the 64 KB header through: a 200"),
+        **_APP_STATUS,
+        **_HEALTHY,
+    },
+}
+
+
+# ------------------------------------------------------------------------------------------
 # helpers
 # ------------------------------------------------------------------------------------------
 
@@ -380,9 +473,12 @@ def cfg_haproxy(d):
 global
     maxconn 256
     pidfile {d}/haproxy.pid
+    log stdout format raw local0 info
 
 defaults
     mode http
+    log global
+    option httplog
     timeout connect {PROXY_TIMEOUT_S}s
     timeout client 10s
     timeout server {PROXY_TIMEOUT_S}s
@@ -429,6 +525,8 @@ DefaultRuntimeDir {d}/run
 Mutex file:{d}/run default
 ErrorLog {d}/error.log
 LogLevel warn
+LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{{Referer}}i\\" \\"%{{User-Agent}}i\\"" combined
+CustomLog {d}/access.log combined
 {user}LoadModule mpm_event_module {mods}/mod_mpm_event.so
 LoadModule authn_core_module {mods}/mod_authn_core.so
 LoadModule authz_core_module {mods}/mod_authz_core.so
@@ -541,7 +639,8 @@ def cfg_lighttpd(d):
     if is_root() and user_exists("nobody"):
         user = 'server.username = "nobody"\nserver.groupname = "nogroup"\n'
     conf = f"""# generated by tests/gateways/lab.py
-server.modules = ( "mod_proxy" )
+server.modules = ( "mod_proxy", "mod_accesslog" )
+accesslog.filename = "{d}/access.log"
 server.document-root = "{www}"
 server.bind = "127.0.0.1"
 server.port = {gw_port('lighttpd', 'refused') + 99}
@@ -561,6 +660,10 @@ def cfg_caddy(d):
     for sc in SCENARIOS:
         sites.append(f"""http://:{gw_port('caddy', sc)} {{
     bind 127.0.0.1
+    log {{
+        output file {d}/access.log
+        format json
+    }}
     reverse_proxy 127.0.0.1:{up_port(sc)} {{
         transport http {{
             dial_timeout {PROXY_TIMEOUT_S}s
@@ -574,6 +677,10 @@ def cfg_caddy(d):
     admin off
     auto_https off
     storage file_system {d}/data
+    log {{
+        output file {d}/caddy.log
+        format json
+    }}
 }}
 {"".join(sites)}"""
     (d / "Caddyfile").write_text(conf)
@@ -937,6 +1044,120 @@ def cmd_run_live(gwdoctor):
     return rc
 
 
+# ------------------------------------------------------------------------------------------
+# logs
+# ------------------------------------------------------------------------------------------
+
+
+def request_every_endpoint(endpoints):
+    """One request per endpoint, at /<scenario>, so each log line names its scenario."""
+    def one(ep):
+        return curl(f"{ep['url']}{ep['scenario']}")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(one, endpoints))
+
+
+def matches(group, gateway, scenario):
+    """Whether a group of `gwdoctor logs --json` is about this gateway's scenario."""
+    path = f"/{scenario}"
+    for req in group.get("requests") or []:
+        for token in req.split(" "):
+            if token == path or token.endswith(f":{gw_port(gateway, scenario)}{path}"):
+                return True
+    upstream, site = group.get("upstream"), group.get("site")
+    return (upstream in (f"127.0.0.1:{up_port(scenario)}", f"b_{scenario}/app")
+            or site in (f"127.0.0.1:{gw_port(gateway, scenario)}", f"f_{scenario}"))
+
+
+def judge(report, gateway, scenario, want):
+    """(ok, what the report says) for one scenario."""
+    kind, value = want
+    failures = [g for g in report["failures"] if matches(g, gateway, scenario)]
+    statuses = [g for g in report["error_statuses"] if matches(g, gateway, scenario)]
+    causes = sorted({f"{g['cause']} ({g['reason']})" for g in failures})
+    got_causes = sorted({g["cause"] for g in failures})
+    got = ", ".join(causes) if causes else (
+        "status " + ", ".join(str(g["status"]) for g in statuses) if statuses else "nothing")
+    if kind == "cause":
+        return got_causes == [value], got
+    if kind == "status":
+        return not failures and any(g["status"] == value for g in statuses), got
+    return not failures and not statuses, got
+
+
+def run_gwdoctor_logs(gwdoctor, files, timeout_s=60):
+    try:
+        out = subprocess.run([gwdoctor, "logs", "--json", *map(str, files)], capture_output=True,
+                             timeout=timeout_s)
+    except (subprocess.TimeoutExpired, OSError) as e:
+        return None, f"cannot run {gwdoctor} logs: {e}"
+    try:
+        return json.loads(out.stdout), None
+    except ValueError:
+        return None, (f"no JSON (exit {out.returncode}): "
+                      f"{out.stderr.decode(errors='replace').strip()[:300]}")
+
+
+def cmd_logs(state, gwdoctor):
+    endpoints = load_endpoints(state)
+    if endpoints is None:
+        return 1
+    if not (os.path.isfile(gwdoctor) and os.access(gwdoctor, os.X_OK)):
+        err(f"gwdoctor binary not found or not executable: {gwdoctor}")
+        return 1
+    request_every_endpoint(endpoints)
+    time.sleep(1.0)  # let buffered log writers (Squid) flush
+    state = Path(state).resolve()
+    started = sorted({ep["gateway"] for ep in endpoints}, key=GATEWAYS.index)
+    passed = failed = 0
+    for gw in started:
+        files = [state / gw / f for f in LOG_FILES[gw] if (state / gw / f).is_file()]
+        report, problem = (None, None)
+        if files:
+            report, problem = run_gwdoctor_logs(gwdoctor, files)
+        for sc in SCENARIOS:
+            want = LOG_EXPECTED[gw][sc]
+            label = f"{gw}-{sc}"
+            if want[0] == "no-log":
+                passed += 1
+                log(f"ok   {label:22s} no log: {want[1]}")
+                continue
+            if report is None:
+                failed += 1
+                log(f"FAIL {label:22s} {problem or 'no log files written'}")
+                continue
+            ok, got = judge(report, gw, sc, want)
+            shown = f"{want[0]} {want[1]}"
+            if ok:
+                passed += 1
+                log(f"ok   {label:22s} {got}")
+            else:
+                failed += 1
+                log(f"FAIL {label:22s} got {got}; expected {shown}")
+    log(f"logs: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_run_logs(gwdoctor, state=None):
+    t0 = time.monotonic()
+    keep = state is not None
+    state = Path(state) if keep else Path(tempfile.mkdtemp(prefix="gwlab-logs-"))
+    rc = 1
+    try:
+        rc_up = cmd_up(state)
+        if rc_up != 0 and load_endpoints(state) is None:
+            return 1
+        rc = cmd_logs(state, gwdoctor)
+        if rc_up != 0:
+            rc = 1
+    finally:
+        cmd_down(state)
+        if not keep:
+            shutil.rmtree(state, ignore_errors=True)
+        log(f"run-logs: {time.monotonic() - t0:.1f}s")
+    return rc
+
+
 def main():
     ap = argparse.ArgumentParser(description="Gateway Doctor real-gateway lab")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -953,6 +1174,12 @@ def main():
     p.add_argument("--gwdoctor", required=True)
     p = sub.add_parser("run-live")
     p.add_argument("--gwdoctor", required=True)
+    p = sub.add_parser("logs")
+    p.add_argument("--state", required=True)
+    p.add_argument("--gwdoctor", required=True)
+    p = sub.add_parser("run-logs")
+    p.add_argument("--gwdoctor", required=True)
+    p.add_argument("--state", help="state dir to use and keep (default: a temp dir, removed)")
     args = ap.parse_args()
 
     if args.cmd == "up":
@@ -965,6 +1192,10 @@ def main():
         return cmd_live(args.state, args.gwdoctor)
     if args.cmd == "run-live":
         return cmd_run_live(args.gwdoctor)
+    if args.cmd == "logs":
+        return cmd_logs(args.state, args.gwdoctor)
+    if args.cmd == "run-logs":
+        return cmd_run_logs(args.gwdoctor, args.state)
     return 2
 
 

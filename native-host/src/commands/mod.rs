@@ -5,6 +5,7 @@ pub mod classify;
 pub mod dns;
 pub mod flush_dns;
 pub mod install;
+pub mod logs;
 pub mod probe;
 
 use anyhow::{Context, Result};
