@@ -37,8 +37,13 @@ async function loadVantage() {
     if (!response.ok) return;
     const info = await response.json();
     const peers = Array.isArray(info.peers) ? info.peers : [];
-    if (peers.length > 0) {
-      $('fanout-label').textContent = `Also ask ${peers.length} other vantage point${peers.length > 1 ? 's' : ''} (${peers.join(', ')})`;
+    const asks = [];
+    if (peers.length > 0) asks.push(`${peers.length} other vantage point${peers.length > 1 ? 's' : ''} (${peers.join(', ')})`);
+    if (info.globalping_places > 0) {
+      asks.push(`${info.globalping_places} places worldwide (the address you check is sent to Globalping)`);
+    }
+    if (asks.length > 0) {
+      $('fanout-label').textContent = `Also ask ${asks.join(' and ')}`;
       show('fanout-row', true);
     }
   } catch {
@@ -98,7 +103,9 @@ async function render(verdict, ageSeconds) {
   }
   $('headline-status').textContent = [verdict.status ?? 'no answer', view.category].join(' · ');
   const points = verdict.vantage_points;
-  const headline = points?.summary ?? view.standing;
+  // With no peer the sum of one vantage point says no more than this checker's own standing.
+  const peersAsked = (points?.results?.length ?? 0) > 1;
+  const headline = peersAsked ? points.summary : view.standing;
   $('headline').textContent = headline.charAt(0).toUpperCase() + headline.slice(1);
   $('summary').textContent = view.summary;
   $('produced-by').textContent = view.produced_by ? `Produced by ${view.produced_by}` : '';
@@ -106,7 +113,8 @@ async function render(verdict, ageSeconds) {
   const cached = ageSeconds > 0 ? ` (result ${ageSeconds} s old)` : '';
   $('checked-url').textContent = `${verdict.url ?? verdict.requested_url} — checked from ${verdict.vantage} at ${when}${cached}`;
 
-  renderVantage(points);
+  renderVantage(peersAsked ? points : null);
+  renderWorld(verdict.world, verdict.world_error);
   renderChain(view);
   renderList($('advice'), view.advice, (item) => {
     const parts = [el('strong', null, item.title), el('span', 'why', ` — ${item.why}`)];
@@ -171,6 +179,29 @@ function renderVantage(points) {
       : result.detail;
     return [el('span', `pill ${state}`, words), el('strong', null, ` ${result.name}`), el('span', 'muted', ` ${detail}`)];
   });
+}
+
+/** The world view the checker's core wrote (every sentence is its), places grouped by country. */
+function renderWorld(world, failure) {
+  show('world', Boolean(world || failure));
+  if (!world && !failure) return;
+  $('world-summary').textContent = world ? world.summary : `No answer from around the world: ${failure.message}`;
+  renderList($('world-outliers'), world?.outliers ?? [], (outlier) => [el('span', null, outlier)]);
+  const byCountry = new Map();
+  for (const place of world?.places ?? []) {
+    const country = place.country ?? '—';
+    if (!byCountry.has(country)) byCountry.set(country, []);
+    byCountry.get(country).push(place);
+  }
+  $('world-places').replaceChildren(...[...byCountry].flatMap(([country, places]) => {
+    const list = el('ul');
+    renderList(list, places, (place) => {
+      const state = place.down === true ? 'down' : place.down === false ? 'up' : 'no-answer';
+      const words = { 'no-answer': 'no answer', down: 'down', up: 'up' }[state];
+      return [el('span', `pill ${state}`, words), el('strong', null, ` ${place.place}`), el('span', 'muted', ` ${place.label}`)];
+    });
+    return [el('h4', null, country), list];
+  }));
 }
 
 function renderProbe(probe, redirects) {

@@ -5,7 +5,7 @@
 // Run: scripts/build-extension.sh && cargo build -p gwdoctor && (cd tests/serve && npm ci && npm test)
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'gwdoctor-serve-page-'));
 const children = [];
 let browser;
 let checker;
+let worldChecker;
 let nginxUrl;
 let hostileUrl;
 
@@ -49,9 +50,9 @@ function lineMatching(child, pattern, ms) {
   });
 }
 
-async function startChecker(args) {
+async function startChecker(args, env = {}) {
   const child = spawn(gwdoctor, ['serve', '--listen', '127.0.0.1:0', '--www', join(root, 'www'),
-    '--wasm', join(root, 'dist', 'wasm'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--wasm', join(root, 'dist', 'wasm'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   children.push(child);
   const [, address] = await lineMatching(child, /listening on (http:\/\/127\.0\.0\.1:\d+\/)/, 15000);
   return address;
@@ -94,6 +95,26 @@ http {
   throw new Error('nginx did not start');
 }
 
+/** The Globalping stand-in (tests/globalping/standin.py) with three places; its base URL. */
+async function startGlobalping() {
+  const probes = join(scratch, 'probes.json');
+  writeFileSync(probes, JSON.stringify([
+    { city: 'Berlin', country: 'DE', asn: 3320, network: 'Test network 3320' },
+    { city: 'Munich', country: 'DE', asn: 6805, network: 'Test network 6805' },
+    { city: 'Dallas', country: 'US', asn: 7018, network: 'Test network 7018' },
+  ]));
+  const portFile = join(scratch, 'globalping.port');
+  const child = spawn('python3', [join(root, 'tests', 'globalping', 'standin.py'), '--probes', probes,
+    '--port-file', portFile], { stdio: 'ignore' });
+  children.push(child);
+  const deadline = Date.now() + 10000;
+  while (!existsSync(portFile)) {
+    if (Date.now() > deadline) throw new Error('the Globalping stand-in did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return `http://127.0.0.1:${readFileSync(portFile, 'utf8')}`;
+}
+
 before(async () => {
   assert.ok(existsSync(gwdoctor), `build gwdoctor first: cargo build -p gwdoctor (${gwdoctor})`);
   assert.ok(existsSync(join(root, 'dist', 'wasm', 'gwdoctor_wasm.js')), 'build the wasm core first: scripts/build-extension.sh');
@@ -114,6 +135,8 @@ before(async () => {
   const config = join(scratch, 'vantage.toml');
   writeFileSync(config, `name = "here-paris"\n[[peers]]\nname = "peer-frankfurt"\nurl = "${peer}"\n`);
   checker = await startChecker(['--config', config, '--allow', '127.0.0.0/8']);
+  worldChecker = await startChecker(['--name', 'here-world', '--allow', '127.0.0.0/8', '--globalping',
+    '--globalping-places', '3'], { GWDOCTOR_GLOBALPING_API: await startGlobalping() });
   process.env.XDG_CONFIG_HOME = join(scratch, 'config');
   process.env.XDG_CACHE_HOME = join(scratch, 'cache');
   browser = await chromium.launch({
@@ -130,7 +153,7 @@ after(async () => {
 });
 
 /** A page on the checker, failing the test on any dialog, page error or CSP violation. */
-async function openChecker(viewport, query = '') {
+async function openChecker(viewport, query = '', base = checker) {
   const page = await browser.newPage({ viewport });
   const problems = [];
   page.on('dialog', (dialog) => {
@@ -141,7 +164,7 @@ async function openChecker(viewport, query = '') {
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
-  const response = await page.goto(`${checker}${query}`);
+  const response = await page.goto(`${base}${query}`);
   const csp = response.headers()['content-security-policy'] ?? '';
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
   assert.doesNotMatch(csp, /unsafe-inline/);
@@ -174,6 +197,21 @@ test('nginx before a dead upstream: down from both vantage points, the failed ho
   assert.match(vantage[1], /down\s+peer-frankfurt/);
   assert.match(page.url(), /\?url=/, 'the address bar holds a shareable link');
   await page.screenshot({ path: join(shots, 'desktop-nginx-502.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('with --globalping: the places worldwide, grouped by country, each with its verdict', async () => {
+  const { page, problems } = await openChecker({ width: 1100, height: 1400 }, '', worldChecker);
+  assert.match(await page.textContent('#fanout-label'), /3 places worldwide \(the address you check is sent to Globalping\)/);
+  await checkUrl(page, nginxUrl);
+  await page.waitForSelector('#world:not([hidden])', { timeout: 30000 });
+  assert.match(await page.textContent('#world-summary'), /^Down from 3 of 3 places in 2 countries — all saw nginx 502: /);
+  assert.deepEqual(await page.locator('#world-places h4').allInnerTexts(), ['DE', 'US']);
+  const places = await page.locator('#world-places li').allInnerTexts();
+  assert.equal(places.length, 3);
+  assert.match(places[0], /down\s+Berlin, DE · AS3320 Test network 3320 nginx 502/);
+  await page.screenshot({ path: join(shots, 'checker-world-desktop.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -195,6 +195,6 @@ async fn vantage(State(app): State<Arc<App>>) -> Json<Value> {
     Json(json!({
         "name": app.checks.vantage(),
         "peers": app.vantage.peer_names(),
-        "globalping": app.world.is_some(),
+        "globalping_places": app.world.as_ref().map(World::places),
     }))
 }

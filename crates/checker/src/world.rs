@@ -52,6 +52,11 @@ impl World {
         })
     }
 
+    /// How many places each measurement asks.
+    pub fn places(&self) -> u32 {
+        self.places.places
+    }
+
     /// The member to add to a fanned-out answer about `url`: `("world", view)` or
     /// `("world_error", {kind, message, retry_after_s})`.
     pub async fn ask(&self, url: &str) -> Arc<(&'static str, Value)> {
