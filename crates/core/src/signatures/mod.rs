@@ -5,7 +5,7 @@ mod file;
 mod literals;
 mod spec;
 
-use std::{collections::HashMap, fmt, sync::OnceLock};
+use std::{fmt, sync::OnceLock};
 
 // One syntax, two engines: `regex` (fast, large) natively; `regex-lite` (small, slower) where
 // size matters, i.e. the wasm build. Signature patterns keep to regex-lite's syntax (ASCII
@@ -133,7 +133,9 @@ static INSTALLED: OnceLock<SignatureDb> = OnceLock::new();
 pub struct SignatureDb {
     vendors: Vec<Vendor>,
     rules: Vec<Rule>,
-    header_rules: HashMap<String, Vec<usize>>,
+    /// Rules per header name (lowercase), sorted by name: a few dozen names, looked up by binary
+    /// search (a hash map would cost the wasm build hashbrown and SipHash).
+    header_rules: Vec<(String, Vec<usize>)>,
     body_literals: LiteralSet,
     /// Rules per literal of `body_literals`.
     body_literal_rules: Vec<Vec<usize>>,
@@ -263,11 +265,22 @@ impl SignatureDb {
         false
     }
 
+    /// The rules that read header `name` (lowercase).
+    fn rules_for_header(&self, name: &str) -> &[usize] {
+        match self
+            .header_rules
+            .binary_search_by(|(header, _)| header.as_str().cmp(name))
+        {
+            Ok(at) => &self.header_rules[at].1,
+            Err(_) => &[],
+        }
+    }
+
     /// Every rule that matches the snapshot: header rules in header order, then body rules.
     pub(crate) fn scan(&self, snapshot: &Snapshot) -> Vec<RuleMatch> {
         let mut found = Vec::new();
         for (index, (name, value)) in snapshot.headers.iter().enumerate() {
-            for &rule in self.header_rules.get(name).into_iter().flatten() {
+            for &rule in self.rules_for_header(name) {
                 if let Some(version) = self.rules[rule].matches_from(value, 0, snapshot) {
                     found.push(RuleMatch {
                         rule,
@@ -280,7 +293,7 @@ impl SignatureDb {
         // The status line's reason phrase, as the pseudo-header `:reason` (Forefront TMG names
         // itself there).
         if let Some(reason) = &snapshot.reason {
-            for &rule in self.header_rules.get(REASON).into_iter().flatten() {
+            for &rule in self.rules_for_header(REASON) {
                 if let Some(version) = self.rules[rule].matches_from(reason, 0, snapshot) {
                     found.push(RuleMatch {
                         rule,
@@ -481,13 +494,16 @@ impl Builder {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let mut header_rules: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut header_rules: Vec<(String, Vec<usize>)> = Vec::new();
         let mut literals: Vec<String> = Vec::new();
         let mut body_literal_rules: Vec<Vec<usize>> = Vec::new();
         let mut empty_body_rules = Vec::new();
         for (index, rule) in self.rules.iter().enumerate() {
             if let Some(header) = &rule.header {
-                header_rules.entry(header.clone()).or_default().push(index);
+                match header_rules.binary_search_by(|(name, _)| name.as_str().cmp(header)) {
+                    Ok(at) => header_rules[at].1.push(index),
+                    Err(at) => header_rules.insert(at, (header.clone(), vec![index])),
+                }
             } else if rule.empty_body {
                 empty_body_rules.push(index);
             } else if let Some(literal) = &rule.contains {
