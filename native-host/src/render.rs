@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use gwdoctor_core::checklist::VerdictView;
+use gwdoctor_core::checklist::{AdviceView, VerdictView};
 use gwdoctor_core::world::WorldView;
 use gwdoctor_core::{is_error_status, Vantage, Verdict};
 use gwdoctor_net::ProbeReport;
@@ -57,17 +57,7 @@ pub fn summary(verdict: &Verdict, report: Option<&ProbeReport>) -> String {
     for e in &verdict.evidence {
         let _ = writeln!(out, "  - [{}] {} → {}", e.source, e.detail, e.points_to);
     }
-    if !shown.advice.is_empty() {
-        let _ = writeln!(out, "What to do:");
-        for (i, a) in shown.advice.iter().enumerate() {
-            let link = a
-                .link
-                .as_deref()
-                .map(|l| format!(" {l}"))
-                .unwrap_or_default();
-            let _ = writeln!(out, "  {}. {} — {}{link}", i + 1, a.title, a.why);
-        }
-    }
+    steps(&mut out, "What to do:", &shown.advice);
     out
 }
 
@@ -208,16 +198,22 @@ pub fn world(view: &WorldView) -> String {
         };
         let _ = writeln!(out, "  {mark}  {} — {}", place.place, place.label);
     }
-    if !view.next.is_empty() {
-        let _ = writeln!(out, "What to do now:");
-        for (i, a) in view.next.iter().enumerate() {
-            let link = a
-                .link
-                .as_deref()
-                .map(|l| format!(" {l}"))
-                .unwrap_or_default();
-            let _ = writeln!(out, "  {}. {} — {}{link}", i + 1, a.title, a.why);
-        }
-    }
+    steps(&mut out, "What to do now:", &view.next);
     out
+}
+
+/// Numbered steps under `heading`, nothing when there are none.
+fn steps(out: &mut String, heading: &str, advice: &[AdviceView]) {
+    if advice.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{heading}");
+    for (i, a) in advice.iter().enumerate() {
+        let link = a
+            .link
+            .as_deref()
+            .map(|l| format!(" {l}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {}. {} — {}{link}", i + 1, a.title, a.why);
+    }
 }

@@ -1026,21 +1026,25 @@ def cmd_live(state, gwdoctor, workers=4):
     return 1 if failed else 0
 
 
-def cmd_run_live(gwdoctor):
+def run_in_lab(name, check, gwdoctor, state=None):
+    """up, `check(state, gwdoctor)`, down: in a temporary state dir unless `state` is given (then
+    kept, with the gateways' logs, for a look afterwards)."""
     t0 = time.monotonic()
-    state = Path(tempfile.mkdtemp(prefix="gwlab-"))
+    keep = state is not None
+    state = Path(state) if keep else Path(tempfile.mkdtemp(prefix=f"gwlab-{name}-"))
     rc = 1
     try:
         rc_up = cmd_up(state)
         if rc_up != 0 and load_endpoints(state) is None:
             return 1
-        rc = cmd_live(state, gwdoctor)
+        rc = check(state, gwdoctor)
         if rc_up != 0:
             rc = 1
     finally:
         cmd_down(state)
-        shutil.rmtree(state, ignore_errors=True)
-        log(f"run-live: {time.monotonic() - t0:.1f}s")
+        if not keep:
+            shutil.rmtree(state, ignore_errors=True)
+        log(f"run-{name}: {time.monotonic() - t0:.1f}s")
     return rc
 
 
@@ -1138,26 +1142,6 @@ def cmd_logs(state, gwdoctor):
     return 1 if failed else 0
 
 
-def cmd_run_logs(gwdoctor, state=None):
-    t0 = time.monotonic()
-    keep = state is not None
-    state = Path(state) if keep else Path(tempfile.mkdtemp(prefix="gwlab-logs-"))
-    rc = 1
-    try:
-        rc_up = cmd_up(state)
-        if rc_up != 0 and load_endpoints(state) is None:
-            return 1
-        rc = cmd_logs(state, gwdoctor)
-        if rc_up != 0:
-            rc = 1
-    finally:
-        cmd_down(state)
-        if not keep:
-            shutil.rmtree(state, ignore_errors=True)
-        log(f"run-logs: {time.monotonic() - t0:.1f}s")
-    return rc
-
-
 def main():
     ap = argparse.ArgumentParser(description="Gateway Doctor real-gateway lab")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -1191,11 +1175,11 @@ def main():
     if args.cmd == "live":
         return cmd_live(args.state, args.gwdoctor)
     if args.cmd == "run-live":
-        return cmd_run_live(args.gwdoctor)
+        return run_in_lab("live", cmd_live, args.gwdoctor)
     if args.cmd == "logs":
         return cmd_logs(args.state, args.gwdoctor)
     if args.cmd == "run-logs":
-        return cmd_run_logs(args.gwdoctor, args.state)
+        return run_in_lab("logs", cmd_logs, args.gwdoctor, args.state)
     return 2
 
 

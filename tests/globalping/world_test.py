@@ -93,6 +93,15 @@ http {{
     return proc
 
 
+def stop(proc):
+    """Ends a child politely, then for sure."""
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 class StandIn:
     def __init__(self, work, name, probes, allowance=250):
         self.port_file = work / f"{name}.port"
@@ -110,11 +119,7 @@ class StandIn:
             return json.load(r)
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop(self.proc)
 
 
 class Serve:
@@ -134,11 +139,7 @@ class Serve:
             return json.load(r)
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop(self.proc)
 
 
 def probe(city, country, asn, connect=None):

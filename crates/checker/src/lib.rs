@@ -188,12 +188,8 @@ fn world(args: &Args) -> Result<Option<World>> {
     }
     let token = match &args.globalping_token_file {
         Some(path) => Some(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the token file {}", path.display()))?
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_string(),
+            gwdoctor_net::globalping::Globalping::token_from_file(path)
+                .with_context(|| format!("cannot read the token file {}", path.display()))?,
         ),
         None => None,
     };

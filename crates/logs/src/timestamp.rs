@@ -108,25 +108,17 @@ fn zone(b: &[u8]) -> Option<i64> {
 
 /// nginx and Squid's cache log: `2026/12/04 18:42:02` (local time).
 pub(crate) fn slashed(b: &[u8], local_offset: i64) -> Option<i64> {
-    if b.len() < 19 || b[4] != b'/' || b[7] != b'/' || b[10] != b' ' {
-        return None;
-    }
-    let (h, mi, s) = hms(&b[11..])?;
-    Some(
-        unix(
-            i64::from(num(&b[0..4])?),
-            num(&b[5..7])?,
-            num(&b[8..10])?,
-            h,
-            mi,
-            s,
-        )? - local_offset,
-    )
+    year_first(b, b'/', local_offset)
 }
 
 /// lighttpd: `2026-12-04 18:42:02` (local time).
 pub(crate) fn dashed(b: &[u8], local_offset: i64) -> Option<i64> {
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' {
+    year_first(b, b'-', local_offset)
+}
+
+/// `YYYY?MM?DD HH:MM:SS` with `separator` between the date's parts, in local time.
+fn year_first(b: &[u8], separator: u8, local_offset: i64) -> Option<i64> {
+    if b.len() < 19 || b[4] != separator || b[7] != separator || b[10] != b' ' {
         return None;
     }
     let (h, mi, s) = hms(&b[11..])?;

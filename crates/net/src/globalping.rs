@@ -70,6 +70,13 @@ pub struct Globalping {
 }
 
 impl Globalping {
+    /// The token in `path`: its first line, trimmed (a token is never taken from the command
+    /// line, where other users of the machine could read it).
+    pub fn token_from_file(path: &std::path::Path) -> std::io::Result<String> {
+        let text = std::fs::read_to_string(path)?;
+        Ok(text.lines().next().unwrap_or_default().trim().to_string())
+    }
+
     /// A client of the API at `base` (e.g. [`PUBLIC_API`]), with an API token when given
     /// (higher limits; sent as `Authorization: Bearer …`).
     pub fn new(base: &str, token: Option<String>) -> Result<Globalping, GlobalpingError> {

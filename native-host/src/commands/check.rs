@@ -102,12 +102,8 @@ fn world_request(
 ) -> Result<(Globalping, MeasurementRequest)> {
     let token = match &args.globalping_token_file {
         Some(path) => Some(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the token file {}", path.display()))?
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_string(),
+            Globalping::token_from_file(path)
+                .with_context(|| format!("cannot read the token file {}", path.display()))?,
         ),
         None => None,
     };
