@@ -158,6 +158,8 @@ pub fn run(args: Args) -> Result<()> {
     let options = ProbeOptions {
         request,
         resolver: ResolverSpec::System,
+        // Never a fixed address: a public checker fetches only what the name resolves to.
+        connect_to: None,
     };
     let limits = CacheLimits {
         ttl: Duration::from_secs(args.cache_ttl),

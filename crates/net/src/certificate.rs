@@ -1,6 +1,7 @@
-//! What a server's certificate says: names, issuer, validity, and whether it covers the host.
+//! What a server's certificate says: names, issuer, validity, and whether it covers the host;
+//! and the reader of the extra certificate authorities a user trusts.
 
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
 use serde::Serialize;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use x509_parser::{certificate::X509Certificate, extensions::GeneralName, prelude::FromDer};
@@ -62,6 +63,22 @@ impl CertificateInfo {
             matches_host,
         })
     }
+}
+
+/// Reads the certificate authorities of a PEM file (`--cacert`: an owner's private CA) as DER,
+/// for [`crate::RequestOptions::extra_roots`]; each must be usable as a trust anchor.
+pub fn trust_anchors_from_pem(pem: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let mut anchors = Vec::new();
+    for (i, item) in CertificateDer::pem_slice_iter(pem).enumerate() {
+        let der = item.map_err(|e| format!("certificate {}: not PEM ({e})", i + 1))?;
+        webpki::anchor_from_trusted_cert(&der)
+            .map_err(|e| format!("certificate {}: not a usable authority ({e})", i + 1))?;
+        anchors.push(der.as_ref().to_vec());
+    }
+    if anchors.is_empty() {
+        return Err("no PEM certificate (-----BEGIN CERTIFICATE-----) in it".into());
+    }
+    Ok(anchors)
 }
 
 fn rfc3339(time: OffsetDateTime) -> String {

@@ -13,6 +13,9 @@
 //!   the resolver in [`ResolverSpec`]): one URL, hop by hop (DNS → TCP → TLS → HTTP) for every
 //!   address, ending in a [`ProbeReport`] with the core's verdict. The only way this crate
 //!   fetches a site (the Globalping client below talks to Globalping's API, not to the site).
+//!   [`ProbeOptions::connect_to`] fetches the same URL from a fixed address instead (an owner's
+//!   direct-to-origin fetch, like curl's `--connect-to`), with [`CertificateErrors::Report`] to
+//!   see the answer of an origin whose certificate fails; [`parse_header`] checks extra headers.
 //! - [`Target`]: a validated `http`/`https` URL.
 //! - [`compare`] → [`DnsComparison`]: the system resolver beside public resolvers, as the visitor's
 //!   "is it my DNS?" check; [`dns::lookup`] for one resolver.
@@ -20,6 +23,7 @@
 //!   privileges.
 //! - [`AddressPolicy`], [`Cidr`], [`Forbidden`]: which addresses may be reached.
 //! - [`certificate::CertificateInfo`]: what a TLS certificate says (names, expiry);
+//!   [`certificate::trust_anchors_from_pem`] reads a private CA to trust;
 //! - [`globalping::Globalping`]: one measurement by Globalping's probes worldwide, polled until
 //!   final, its rate limit reported as [`globalping::GlobalpingError::RateLimited`].
 #![deny(missing_docs)]
@@ -40,6 +44,7 @@ pub use guard::{AddressPolicy, Cidr, Forbidden};
 /// Who makes a request, as [`RequestOptions::vantage`] names it.
 pub use gwdoctor_core::Vantage;
 pub use probe::{probe, ProbeOptions, ProbeReport};
-pub use request::{RequestOptions, Timings};
+pub use request::{parse_header, RequestOptions, Timings};
 pub use resolver::{ResolverSpec, ResolverSpecError};
 pub use target::{Target, TargetError};
+pub use tls::CertificateErrors;

@@ -30,6 +30,10 @@ pub struct ProbeOptions {
     pub request: RequestOptions,
     /// The resolver that turns the host into addresses.
     pub resolver: ResolverSpec,
+    /// Connect to this address instead of resolving the host (curl's `--connect-to`): the
+    /// request still carries the URL's `Host` header and TLS name, and the address policy is
+    /// checked on it as on a resolved address. The DNS hop then says `connect-to`.
+    pub connect_to: Option<SocketAddr>,
 }
 
 impl Default for ProbeOptions {
@@ -37,6 +41,7 @@ impl Default for ProbeOptions {
         ProbeOptions {
             request: RequestOptions::default(),
             resolver: ResolverSpec::System,
+            connect_to: None,
         }
     }
 }
@@ -77,6 +82,9 @@ pub struct TlsHop {
     pub version: Option<String>,
     /// The server's certificate, even when it failed validation.
     pub certificate: Option<CertificateInfo>,
+    /// Why the certificate failed validation when the handshake went on regardless
+    /// ([`crate::CertificateErrors::Report`]); `None` when it passed or the handshake failed.
+    pub verification_error: Option<String>,
 }
 
 /// The HTTP hop.
@@ -186,6 +194,7 @@ pub async fn probe(target: &Target, options: &ProbeOptions) -> ProbeReport {
         vantage: options.request.vantage,
     };
     let dns = resolve(target, options).await;
+    let port = options.connect_to.map_or(target.port, |a| a.port());
     let mut attempts = Vec::new();
     let (outcome, chosen) = if dns.ok {
         let tries = dns
@@ -195,7 +204,7 @@ pub async fn probe(target: &Target, options: &ProbeOptions) -> ProbeReport {
             .map(|ip| {
                 attempt(
                     target,
-                    SocketAddr::new(*ip, target.port),
+                    SocketAddr::new(*ip, port),
                     &options.request,
                     &failure,
                 )
@@ -264,14 +273,18 @@ pub async fn probe(target: &Target, options: &ProbeOptions) -> ProbeReport {
 }
 
 async fn resolve(target: &Target, options: &ProbeOptions) -> DnsHop {
+    let fixed = |resolver: &str, ip| DnsHop {
+        ok: true,
+        resolver: resolver.into(),
+        elapsed_ms: None,
+        addresses: vec![ip],
+        error: None,
+    };
+    if let Some(address) = options.connect_to {
+        return fixed("connect-to", address.ip());
+    }
     if let Ok(ip) = target.host.parse::<IpAddr>() {
-        return DnsHop {
-            ok: true,
-            resolver: "literal".into(),
-            elapsed_ms: None,
-            addresses: vec![ip],
-            error: None,
-        };
+        return fixed("literal", ip);
     }
     let limit = options.request.dns_timeout;
     let answer = crate::dns::lookup(&target.host, &options.resolver, limit).await;
@@ -389,7 +402,7 @@ async fn handshake(
     let result = async {
         let name = rustls::pki_types::ServerName::try_from(target.host.clone())
             .map_err(|e| (Cause::Tls, format!("invalid TLS name: {e}")))?;
-        let (config, verifier) = crate::tls::recording_config()
+        let (config, verifier) = crate::tls::recording_config(options)
             .map_err(|e| (Cause::Tls, format!("TLS configuration: {e}")))?;
         let handshake = timeout(
             options.tls_timeout,
@@ -399,6 +412,7 @@ async fn handshake(
         hop.certificate = verifier.certificate().and_then(|der| {
             CertificateInfo::from_der(&der, &target.host, OffsetDateTime::now_utc())
         });
+        hop.verification_error = verifier.rejection();
         match handshake {
             Err(_) => Err((
                 Cause::Timeout,

@@ -23,6 +23,7 @@ use tokio::{
 use crate::{
     guard::{AddressPolicy, Forbidden},
     target::Target,
+    tls::CertificateErrors,
 };
 
 /// Limits, identity and address policy of one request.
@@ -48,6 +49,15 @@ pub struct RequestOptions {
     pub address_policy: AddressPolicy,
     /// Who makes the request (this machine, or a hosted checker), as the verdict names it.
     pub vantage: Vantage,
+    /// Certificate authorities trusted besides the Mozilla roots, each as DER (an owner's private
+    /// CA, `--cacert`; read with [`crate::certificate::trust_anchors_from_pem`]).
+    pub extra_roots: Vec<Vec<u8>>,
+    /// Whether a certificate that fails validation ends the TLS handshake (the default) or is
+    /// reported while the request goes on.
+    pub certificate_errors: CertificateErrors,
+    /// Headers sent besides `Host`, `User-Agent`, `Accept` and `Connection`, each checked by
+    /// [`parse_header`] (a secret an origin requires from its CDN).
+    pub extra_headers: Vec<(String, String)>,
 }
 
 impl Default for RequestOptions {
@@ -62,8 +72,44 @@ impl Default for RequestOptions {
             user_agent: concat!("gwdoctor/", env!("CARGO_PKG_VERSION")).to_string(),
             address_policy: AddressPolicy::default(),
             vantage: Vantage::Machine,
+            extra_roots: Vec::new(),
+            certificate_errors: CertificateErrors::Fail,
+            extra_headers: Vec::new(),
         }
     }
+}
+
+/// Headers a request may not carry as extra headers: the probe writes them itself (`Host` is
+/// always the URL's, so that a direct-to-origin fetch asks for the same site).
+const OWN_HEADERS: [&str; 6] = [
+    "host",
+    "user-agent",
+    "accept",
+    "connection",
+    "content-length",
+    "transfer-encoding",
+];
+
+/// Reads an extra request header written `NAME:VALUE` (spaces around the value are trimmed):
+/// a valid HTTP header name that is not one the probe writes itself, and a valid value.
+pub fn parse_header(spec: &str) -> Result<(String, String), String> {
+    let Some((name, value)) = spec.split_once(':') else {
+        return Err(format!(
+            "`{spec}` is not NAME:VALUE (e.g. X-Origin-Secret:abc123)"
+        ));
+    };
+    let name = name.trim();
+    let value = value.trim();
+    let header = hyper::header::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| format!("`{name}` is not a valid header name"))?;
+    if OWN_HEADERS.contains(&header.as_str()) {
+        return Err(format!(
+            "`{name}` cannot be set: the probe sends its own (Host is always the URL's)"
+        ));
+    }
+    hyper::header::HeaderValue::from_str(value)
+        .map_err(|_| format!("the value of `{name}` is not a valid header value"))?;
+    Ok((header.as_str().to_string(), value.to_string()))
 }
 
 /// Milliseconds spent in each phase; `None` for phases not reached (or not needed).
@@ -158,11 +204,15 @@ where
         .await
         .map_err(http_error)?;
     let driver = tokio::spawn(connection);
-    let request = hyper::Request::get(target.request_target())
+    let mut request = hyper::Request::get(target.request_target())
         .header(hyper::header::HOST, target.host_header())
         .header(hyper::header::USER_AGENT, &options.user_agent)
         .header(hyper::header::ACCEPT, "*/*")
-        .header(hyper::header::CONNECTION, "close")
+        .header(hyper::header::CONNECTION, "close");
+    for (name, value) in &options.extra_headers {
+        request = request.header(name, value);
+    }
+    let request = request
         .body(Empty::new())
         .map_err(|e| fail(NetworkStage::Http, Cause::Unknown, format!("request: {e}")))?;
     let began = Instant::now();
@@ -219,4 +269,32 @@ where
 
 pub(crate) fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_header;
+
+    #[test]
+    fn extra_headers_are_checked() {
+        assert_eq!(
+            parse_header("X-Origin-Secret: abc 123 "),
+            Ok(("x-origin-secret".into(), "abc 123".into()))
+        );
+        assert_eq!(
+            parse_header("X-Empty:"),
+            Ok(("x-empty".into(), String::new()))
+        );
+        for (bad, says) in [
+            ("X-Secret", "not NAME:VALUE"),
+            ("X Secret:1", "not a valid header name"),
+            (":1", "not a valid header name"),
+            ("Host:evil.test", "cannot be set"),
+            ("connection:keep-alive", "cannot be set"),
+            ("X-A:b\u{7f}", "not a valid header value"),
+        ] {
+            let error = parse_header(bad).unwrap_err();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
+    }
 }

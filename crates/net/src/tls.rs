@@ -1,5 +1,7 @@
-//! The TLS client configuration: rustls with the Mozilla root store (webpki-roots), HTTP/1.1,
-//! with a verifier that also keeps the certificate the server showed.
+//! The TLS client configuration: rustls with the Mozilla root store (webpki-roots) plus any
+//! authorities the user trusts ([`RequestOptions::extra_roots`]), HTTP/1.1, with a verifier that
+//! also keeps the certificate the server showed and, when asked to report rather than fail
+//! ([`CertificateErrors::Report`]), why it failed validation.
 
 use std::sync::{Arc, Mutex};
 
@@ -12,20 +14,39 @@ use rustls::{
     ClientConfig, DigitallySignedStruct, SignatureScheme,
 };
 
+use crate::request::RequestOptions;
+
+/// What a certificate that fails validation (unknown issuer, wrong name, expired) does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CertificateErrors {
+    /// The handshake fails (a visitor's view: a browser refuses such a site).
+    #[default]
+    Fail,
+    /// The handshake goes on and the failure is reported in the TLS hop
+    /// (`verification_error`): a direct-to-origin fetch, where the owner needs to see the
+    /// origin's answer and its certificate problem both.
+    Report,
+}
+
 /// A client configuration whose verifier keeps the server's end-entity certificate, so that a
 /// probe can describe it even when validation fails. One per connection.
 pub(crate) fn recording_config(
+    options: &RequestOptions,
 ) -> Result<(Arc<ClientConfig>, Arc<RecordingVerifier>), rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = Arc::new(rustls::RootCertStore::from_iter(
-        webpki_roots::TLS_SERVER_ROOTS.iter().cloned(),
-    ));
-    let inner = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+    let mut roots =
+        rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for der in &options.extra_roots {
+        roots.add(CertificateDer::from(der.as_slice()).into_owned())?;
+    }
+    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .map_err(|e| rustls::Error::General(e.to_string()))?;
     let verifier = Arc::new(RecordingVerifier {
         inner,
+        errors: options.certificate_errors,
         seen: Mutex::new(None),
+        rejected: Mutex::new(None),
     });
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
@@ -36,17 +57,25 @@ pub(crate) fn recording_config(
     Ok((Arc::new(config), verifier))
 }
 
-/// The Web PKI verifier (Mozilla roots), remembering the certificate it was shown.
+/// The Web PKI verifier, remembering the certificate it was shown and, in
+/// [`CertificateErrors::Report`] mode, the validation error it let pass.
 #[derive(Debug)]
 pub(crate) struct RecordingVerifier {
     inner: Arc<WebPkiServerVerifier>,
+    errors: CertificateErrors,
     seen: Mutex<Option<CertificateDer<'static>>>,
+    rejected: Mutex<Option<String>>,
 }
 
 impl RecordingVerifier {
     /// The end-entity certificate the server presented, if any.
     pub(crate) fn certificate(&self) -> Option<CertificateDer<'static>> {
         self.seen.lock().ok().and_then(|seen| seen.clone())
+    }
+
+    /// Why the certificate failed validation, when the handshake went on regardless.
+    pub(crate) fn rejection(&self) -> Option<String> {
+        self.rejected.lock().ok().and_then(|r| r.clone())
     }
 }
 
@@ -62,8 +91,22 @@ impl ServerCertVerifier for RecordingVerifier {
         if let Ok(mut seen) = self.seen.lock() {
             *seen = Some(end_entity.clone().into_owned());
         }
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        let verified = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        match (verified, self.errors) {
+            (Err(e), CertificateErrors::Report) => {
+                if let Ok(mut rejected) = self.rejected.lock() {
+                    *rejected = Some(e.to_string());
+                }
+                Ok(ServerCertVerified::assertion())
+            }
+            (verified, _) => verified,
+        }
     }
 
     fn verify_tls12_signature(

@@ -1,5 +1,6 @@
 //! The hop-by-hop probe against real sockets on 127.0.0.x: a live server, a closed port, a hung
-//! listener, a TLS server with a certificate nobody trusts, and a name with two addresses.
+//! listener, a TLS server with a certificate nobody trusts, a name with two addresses, and a
+//! fixed address asked for the URL's name (a private CA trusted, a bad certificate reported).
 
 #[path = "support/dns_server.rs"]
 #[allow(dead_code)]
@@ -27,6 +28,7 @@ fn options(resolver: Option<std::net::SocketAddr>, limit_ms: u64) -> ProbeOption
         resolver: resolver.map_or(ResolverSpec::System, |a| {
             ResolverSpec::parse(&a.to_string()).unwrap()
         }),
+        connect_to: None,
     }
 }
 
@@ -195,4 +197,162 @@ async fn a_name_that_does_not_resolve_fails_at_dns() {
     );
     assert!(failed.detail.contains("NXDOMAIN"), "{}", failed.detail);
     assert_eq!(report.verdict.category.id(), "origin-unreachable");
+}
+
+/// A certificate authority of the test's own, and leaf certificates it signs.
+struct TestCa {
+    certificate: rcgen::Certificate,
+    key: rcgen::KeyPair,
+}
+
+impl TestCa {
+    fn new() -> TestCa {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "gwdoctor test CA");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let certificate = params.self_signed(&key).unwrap();
+        TestCa { certificate, key }
+    }
+
+    /// A TLS acceptor whose certificate, signed by this authority, names `name`.
+    fn acceptor(&self, name: &str) -> tokio_rustls::TlsAcceptor {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let leaf = rcgen::CertificateParams::new(vec![name.to_string()])
+            .unwrap()
+            .signed_by(&key, &self.certificate, &self.key)
+            .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+        )
+        .unwrap();
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    }
+}
+
+/// What a TLS server saw of each request: the TLS name (SNI) and the request head.
+type Seen = Arc<std::sync::Mutex<Vec<(Option<String>, String)>>>;
+
+/// Answers every TLS connection with a 200 and records what it saw.
+async fn serve_tls(acceptor: tokio_rustls::TlsAcceptor) -> (std::net::SocketAddr, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let seen = Seen::default();
+    let record = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (acceptor, record) = (acceptor.clone(), record.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    return;
+                };
+                let mut head = [0u8; 4096];
+                let n = tls.read(&mut head).await.unwrap_or(0);
+                let sni = tls.get_ref().1.server_name().map(str::to_string);
+                let head = String::from_utf8_lossy(&head[..n]).into_owned();
+                record.lock().unwrap().push((sni, head));
+                let _ = tls
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                    )
+                    .await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (address, seen)
+}
+
+#[tokio::test]
+async fn a_fixed_address_is_asked_for_the_urls_name_and_a_bad_certificate_is_reported() {
+    let ca = TestCa::new();
+    let (address, seen) = serve_tls(ca.acceptor("shop.test")).await;
+    let direct = |url: &str, trust: bool, errors| {
+        let mut options = options(None, 3000);
+        options.connect_to = Some(address);
+        options.request.certificate_errors = errors;
+        if trust {
+            options.request.extra_roots = vec![ca.certificate.der().to_vec()];
+        }
+        options.request.extra_headers = vec![("x-origin-secret".into(), "s3cret".into())];
+        let target = Target::parse(url).unwrap();
+        async move { gwdoctor_net::probe(&target, &options).await }
+    };
+
+    // Trusted (the test's CA), the right name: no DNS asked (.invalid never resolves), the
+    // URL's port replaced by the fixed address's, its name sent as SNI and Host.
+    let report = direct("https://shop.invalid:8443/p?q=1", true, Default::default()).await;
+    assert!(
+        report.verdict.error,
+        "shop.invalid is not the certificate's name"
+    );
+    let report = direct("https://shop.test:8443/p?q=1", true, Default::default()).await;
+    assert_eq!(report.dns.resolver, "connect-to");
+    assert_eq!(report.address, Some(address));
+    assert_eq!(report.attempts[0].http.as_ref().unwrap().status, Some(200));
+    let tls = report.attempts[0].tls.as_ref().unwrap();
+    assert_eq!(tls.verification_error, None);
+    assert!(tls.certificate.as_ref().unwrap().matches_host);
+    let (sni, head) = seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(sni.as_deref(), Some("shop.test"));
+    assert!(head.starts_with("GET /p?q=1 HTTP/1.1\r\n"), "{head}");
+    assert!(head.contains("host: shop.test:8443\r\n"), "{head}");
+    assert!(head.contains("x-origin-secret: s3cret\r\n"), "{head}");
+
+    // Reported, not failed: the answer arrives with the reason beside it.
+    let report = direct(
+        "https://other.test/",
+        true,
+        gwdoctor_net::CertificateErrors::Report,
+    )
+    .await;
+    assert_eq!(report.verdict.status, Some(200), "{report:#?}");
+    let tls = report.attempts[0].tls.as_ref().unwrap();
+    assert!(tls.hop.ok);
+    let error = tls.verification_error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("not valid for name \"other.test\""),
+        "{error}"
+    );
+    assert!(!tls.certificate.as_ref().unwrap().matches_host);
+    let report = direct(
+        "https://shop.test/",
+        false,
+        gwdoctor_net::CertificateErrors::Report,
+    )
+    .await;
+    assert_eq!(report.verdict.status, Some(200));
+    let error = report.attempts[0]
+        .tls
+        .as_ref()
+        .unwrap()
+        .verification_error
+        .clone();
+    assert!(error.unwrap_or_default().contains("UnknownIssuer"));
+
+    // The address policy still applies to a fixed address.
+    let mut options = options(None, 3000);
+    options.connect_to = Some(address);
+    options.request.address_policy = gwdoctor_net::AddressPolicy::public_only();
+    let report = gwdoctor_net::probe(&Target::parse("https://shop.test/").unwrap(), &options).await;
+    assert!(report.refused_by_policy().is_some(), "{report:#?}");
+}
+
+#[test]
+fn a_private_ca_is_read_from_pem() {
+    let ca = TestCa::new();
+    let anchors =
+        gwdoctor_net::certificate::trust_anchors_from_pem(ca.certificate.pem().as_bytes()).unwrap();
+    assert_eq!(anchors, [ca.certificate.der().to_vec()]);
+    let error = gwdoctor_net::certificate::trust_anchors_from_pem(b"hello").unwrap_err();
+    assert!(error.contains("no PEM certificate"), "{error}");
 }

@@ -54,7 +54,11 @@ impl Options {
             Some(spec) => ResolverSpec::parse(spec)?,
             None => ResolverSpec::System,
         };
-        Ok(ProbeOptions { request, resolver })
+        Ok(ProbeOptions {
+            request,
+            resolver,
+            connect_to: None,
+        })
     }
 }
 

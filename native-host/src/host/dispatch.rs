@@ -114,7 +114,11 @@ impl Command {
                 }
                 Ok(Command::Probe {
                     target: Box::new(target),
-                    options: Box::new(ProbeOptions { request, resolver }),
+                    options: Box::new(ProbeOptions {
+                        request,
+                        resolver,
+                        connect_to: None,
+                    }),
                 })
             }
             "flush-dns" => {
