@@ -18,6 +18,8 @@
 //!   [`Generator`], [`Layer`], [`FailedHop`], [`Retry`], [`Advice`], [`Evidence`];
 //! - [`checklist`]: the visitor checklist as a state machine ([`checklist::Doctor`]) and the views
 //!   every shell draws ([`checklist::VerdictView`], [`checklist::TabView`]);
+//! - [`origin`]: owner mode — the usual path beside direct fetches from the origin, compared
+//!   ([`origin::compare_origin`] → [`origin::OriginComparison`]);
 //! - [`retry_after`]: `Retry-After` in both its forms;
 //! - [`SignatureDb`]: the embedded database, or one loaded from files or packed bytes;
 //! - [`world`]: the answers of vantage points worldwide summed up into a [`world::WorldView`]
@@ -42,6 +44,7 @@
 
 pub mod checklist;
 pub mod classify;
+pub mod origin;
 pub mod parse;
 pub mod retry_after;
 pub mod signatures;
