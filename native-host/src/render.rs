@@ -5,6 +5,7 @@ use std::fmt::Write;
 use gwdoctor_core::checklist::{AdviceView, VerdictView};
 use gwdoctor_core::world::WorldView;
 use gwdoctor_core::{is_error_status, Vantage, Verdict};
+use gwdoctor_host::origin::Compared;
 use gwdoctor_net::ProbeReport;
 
 /// A few lines a person reads in a second: what, who, which hop, retry, evidence, advice.
@@ -34,21 +35,7 @@ pub fn summary(verdict: &Verdict, report: Option<&ProbeReport>) -> String {
         let _ = writeln!(out, "Retry:        {retry}");
     }
     if let Some(report) = report {
-        let t = &report.timings;
-        let phase = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format!("{v:.1} ms"));
-        let _ = writeln!(
-            out,
-            "Timings:      dns {} · connect {} · tls {} · first byte {} · total {:.1} ms{}",
-            phase(t.dns_ms),
-            phase(t.connect_ms),
-            phase(t.tls_ms),
-            phase(t.first_byte_ms),
-            t.total_ms,
-            report
-                .address
-                .map(|a| format!("  ({a})"))
-                .unwrap_or_default()
-        );
+        let _ = writeln!(out, "Timings:      {}", timings(report));
         if let Some(location) = &report.redirect {
             let _ = writeln!(out, "Redirect:     {location} (reported, not followed)");
         }
@@ -58,6 +45,47 @@ pub fn summary(verdict: &Verdict, report: Option<&ProbeReport>) -> String {
         let _ = writeln!(out, "  - [{}] {} → {}", e.source, e.detail, e.points_to);
     }
     steps(&mut out, "What to do:", &shown.advice);
+    out
+}
+
+/// A probe's per-phase timings on one line, with the address they are about.
+fn timings(report: &ProbeReport) -> String {
+    let t = &report.timings;
+    let phase = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format!("{v:.1} ms"));
+    format!(
+        "dns {} · connect {} · tls {} · first byte {} · total {:.1} ms{}",
+        phase(t.dns_ms),
+        phase(t.connect_ms),
+        phase(t.tls_ms),
+        phase(t.first_byte_ms),
+        t.total_ms,
+        report
+            .address
+            .map(|a| format!("  ({a})"))
+            .unwrap_or_default()
+    )
+}
+
+/// Owner mode: the comparison's sentences first, then each fetch's timings and hops.
+pub fn comparison(compared: &Compared) -> String {
+    let mut out = String::new();
+    let comparison = &compared.check.comparison;
+    let _ = writeln!(out, "{}", comparison.through);
+    for finding in &comparison.origins {
+        let _ = writeln!(out, "{}", finding.direct);
+        let _ = writeln!(out, "  → {}", finding.meaning);
+    }
+    if let Some(disagreement) = &comparison.disagreement {
+        let _ = writeln!(out, "{disagreement}");
+    }
+    let _ = writeln!(out, "\nThrough the usual path ({}):", compared.through.url);
+    let _ = writeln!(out, "Timings:      {}", timings(&compared.through));
+    out.push_str(&hops(&compared.through));
+    for (origin, report, _) in &compared.direct {
+        let _ = writeln!(out, "\nDirect to {origin}:");
+        let _ = writeln!(out, "Timings:      {}", timings(report));
+        out.push_str(&hops(report));
+    }
     out
 }
 
@@ -124,6 +152,12 @@ pub fn hops(report: &ProbeReport) -> String {
                     } else {
                         " — does NOT cover this host"
                     }
+                );
+            }
+            if let Some(error) = &tls.verification_error {
+                let _ = writeln!(
+                    out,
+                    "         certificate NOT valid: {error} (reported; the request went on)"
                 );
             }
         }

@@ -98,6 +98,8 @@ pub struct OriginComparison {
     pub through: String,
     /// One finding per origin, in the order given.
     pub origins: Vec<OriginFinding>,
+    /// What it means that the origins disagree (`conclusion` is `mixed`); `None` when they agree.
+    pub disagreement: Option<String>,
 }
 
 /// What one origin's direct fetch shows.
@@ -129,15 +131,20 @@ pub fn compare_origin(through: Fetch<'_>, direct: &[DirectFetch<'_>]) -> Option<
     for o in &origins {
         summary = format!("{summary} {} {}", o.direct, o.meaning);
     }
-    if conclusion == Conclusion::Mixed {
-        summary += " The origin addresses do not agree: a gateway that spreads requests over them \
-                    fails for some and not for others.";
+    let disagreement = (conclusion == Conclusion::Mixed).then(|| {
+        "The origin addresses do not agree: a gateway that spreads requests over them fails for \
+         some and not for others."
+            .to_string()
+    });
+    if let Some(sentence) = &disagreement {
+        summary = format!("{summary} {sentence}");
     }
     Some(OriginComparison {
         conclusion,
         summary,
         through: through_line,
         origins,
+        disagreement,
     })
 }
 
@@ -450,6 +457,7 @@ mod tests {
             &[direct(fetch(&origin, 80.4), CertificateCheck::Valid)],
         );
         assert_eq!(c.conclusion, Conclusion::GatewayFails);
+        assert_eq!(c.disagreement, None);
         assert_eq!(
             c.summary,
             "Through Cloudflare: 522 in 15 s (Cloudflare could not get an answer from the app: \
@@ -656,6 +664,7 @@ mod tests {
             [Conclusion::GatewayFails, Conclusion::OriginDown]
         );
         assert!(c.summary.ends_with("fails for some and not for others."));
+        assert!(c.disagreement.is_some());
         assert_eq!(compare_origin(fetch(&proxy, 3.0), &[]), None);
         assert_eq!(serde_json::to_value(c.conclusion).unwrap(), "mixed");
     }

@@ -10,7 +10,9 @@
 //!   ([`check::read`], [`check::read_bytes`]);
 //! - [`globalping`]: Globalping's measurement API as Gateway Doctor uses it — the request
 //!   ([`globalping::MeasurementRequest`] from a [`globalping::FromSpec`]), the measurement, and the
-//!   one reader of its results ([`globalping::place_answers`]) for the core's world view.
+//!   one reader of its results ([`globalping::place_answers`]) for the core's world view;
+//! - [`origin`]: owner mode's answer ([`origin::OriginCheck`]), the usual path beside direct
+//!   fetches from the origin, as the CLI prints it and the native host returns it.
 //!
 //! This crate never does I/O and builds for `wasm32-unknown-unknown`; the verdict itself is the
 //! core's (`gwdoctor_core::Verdict`, contract in `docs/verdict.md`).
@@ -19,3 +21,4 @@
 pub mod check;
 pub mod globalping;
 pub mod native;
+pub mod origin;

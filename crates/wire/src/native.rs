@@ -24,7 +24,14 @@ pub const VERSION: u64 = 1;
 const MAX_ID_CHARS: usize = 256;
 
 /// The commands, in PROTOCOL.md order.
-pub const COMMANDS: [&str; 5] = ["ping", "dns", "probe", "flush-dns", "classify"];
+pub const COMMANDS: [&str; 6] = [
+    "ping",
+    "dns",
+    "probe",
+    "compare-origin",
+    "flush-dns",
+    "classify",
+];
 
 /// Error codes of PROTOCOL.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,6 +249,25 @@ pub struct ProbeArgs {
     /// Addresses tried at most (1…8).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_addresses: Option<usize>,
+}
+
+/// `compare-origin`: the URL through its usual path and straight from each origin address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareOriginArgs {
+    /// The URL.
+    pub url: String,
+    /// The origin addresses, `IP[:port]` each (the URL's port when absent).
+    pub origins: Vec<String>,
+    /// Headers sent only on the direct requests, `NAME:VALUE` each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Vec<String>>,
+    /// The resolver of the usual path (`ResolverSpec` syntax); the system's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolver: Option<String>,
+    /// Per-phase limit in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
 }
 
 /// `flush-dns`: flush the operating system's DNS cache.

@@ -1,9 +1,10 @@
 //! `gwdoctor probe URL [--resolver SPEC] [--json]`.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use anyhow::{anyhow, Context, Result};
 use gwdoctor_net::{
+    certificate::trust_anchors_from_pem,
     probe::{phase_limits, ProbeOptions},
     ProbeReport, ResolverSpec, Target,
 };
@@ -35,6 +36,10 @@ pub struct Options {
     /// Addresses tried at most (each one probed on its own).
     #[arg(long, default_value_t = 4, value_name = "N")]
     max_addresses: usize,
+    /// Also trust the certificate authorities in this PEM file (a private CA of your own),
+    /// besides the Mozilla roots.
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
 }
 
 impl Options {
@@ -54,6 +59,12 @@ impl Options {
             Some(spec) => ResolverSpec::parse(spec)?,
             None => ResolverSpec::System,
         };
+        if let Some(path) = &self.cacert {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("--cacert: cannot read {}", path.display()))?;
+            request.extra_roots = trust_anchors_from_pem(&pem)
+                .map_err(|e| anyhow!("--cacert {}: {e}", path.display()))?;
+        }
         Ok(ProbeOptions {
             request,
             resolver,
@@ -62,9 +73,14 @@ impl Options {
     }
 }
 
+/// Reads the URL to probe (shared with `check`).
+pub fn target(url: &str) -> Result<Target> {
+    Target::parse(url).with_context(|| format!("cannot probe `{url}`"))
+}
+
 /// Probes a URL (shared with `check`).
 pub fn probe(url: &str, options: &ProbeOptions) -> Result<ProbeReport> {
-    let target = Target::parse(url).with_context(|| format!("cannot probe `{url}`"))?;
+    let target = target(url)?;
     Ok(super::runtime()?.block_on(gwdoctor_net::probe(&target, options)))
 }
 

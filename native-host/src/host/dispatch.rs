@@ -1,18 +1,21 @@
 //! The commands: arguments checked against the schema ([`Command::parse`], no I/O), then run
 //! ([`Command::run`]).
 
-use std::time::Duration;
+use std::{net::SocketAddr, time::Duration};
 
 use gwdoctor_core::{classify, parse_response, Headers, Snapshot};
 use gwdoctor_net::{
-    flush,
+    flush, parse_header,
     probe::{phase_limits, ProbeOptions},
     resolver::{check_name, resolver_list},
     ResolverSpec, Target,
 };
 use gwdoctor_wire::native::{
-    ClassifyArgs, DnsArgs, ErrorCode, FlushArgs, HostError, Ping, ProbeArgs, COMMANDS, VERSION,
+    ClassifyArgs, CompareOriginArgs, DnsArgs, ErrorCode, FlushArgs, HostError, Ping, ProbeArgs,
+    COMMANDS, VERSION,
 };
+
+use crate::origin::{parse_origin, MAX_HEADERS, MAX_ORIGINS};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -36,6 +39,17 @@ pub enum Command {
         target: Box<Target>,
         /// Limits and resolver.
         options: Box<ProbeOptions>,
+    },
+    /// The URL through its usual path and straight from each origin.
+    CompareOrigin {
+        /// The URL.
+        target: Box<Target>,
+        /// Limits and resolver of every fetch.
+        options: Box<ProbeOptions>,
+        /// The origin addresses (at least one).
+        origins: Vec<SocketAddr>,
+        /// Headers of the direct requests only.
+        headers: Vec<(String, String)>,
     },
     /// Flush the OS DNS cache.
     FlushDns {
@@ -99,13 +113,8 @@ impl Command {
             }
             "probe" => {
                 let a: ProbeArgs = args(raw)?;
-                let target = Target::parse(&a.url)
-                    .map_err(|e| HostError::new(ErrorCode::BadTarget, e.to_string()))?;
-                let resolver = match a.resolver {
-                    Some(spec) => ResolverSpec::parse(&spec)
-                        .map_err(|e| bad(format!("args.resolver: {e}")))?,
-                    None => ResolverSpec::System,
-                };
+                let target = parse_target(&a.url)?;
+                let resolver = parse_resolver(a.resolver)?;
                 let mut request = phase_limits(limit(a.timeout_ms, 10_000, 1000..=60_000)?);
                 match a.max_addresses {
                     Some(n @ 1..=8) => request.max_addresses = n,
@@ -119,6 +128,49 @@ impl Command {
                         resolver,
                         connect_to: None,
                     }),
+                })
+            }
+            "compare-origin" => {
+                let a: CompareOriginArgs = args(raw)?;
+                let target = parse_target(&a.url)?;
+                if !(1..=MAX_ORIGINS).contains(&a.origins.len()) {
+                    return Err(bad(format!(
+                        "args.origins: give 1…{MAX_ORIGINS} origin addresses, not {}",
+                        a.origins.len()
+                    )));
+                }
+                let origins = a
+                    .origins
+                    .iter()
+                    .enumerate()
+                    .map(|(i, spec)| {
+                        parse_origin(spec, target.port)
+                            .map_err(|e| bad(format!("args.origins[{i}]: {e}")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let headers = a.headers.unwrap_or_default();
+                if headers.len() > MAX_HEADERS {
+                    return Err(bad(format!(
+                        "args.headers: at most {MAX_HEADERS}, not {}",
+                        headers.len()
+                    )));
+                }
+                let headers = headers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, spec)| {
+                        parse_header(spec).map_err(|e| bad(format!("args.headers[{i}]: {e}")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Command::CompareOrigin {
+                    target: Box::new(target),
+                    options: Box::new(ProbeOptions {
+                        request: phase_limits(limit(a.timeout_ms, 10_000, 1000..=60_000)?),
+                        resolver: parse_resolver(a.resolver)?,
+                        connect_to: None,
+                    }),
+                    origins,
+                    headers,
                 })
             }
             "flush-dns" => {
@@ -162,6 +214,15 @@ impl Command {
             Command::Probe { target, options } => to_json(serde_json::to_value(
                 gwdoctor_net::probe(&target, &options).await,
             )),
+            Command::CompareOrigin {
+                target,
+                options,
+                origins,
+                headers,
+            } => match crate::origin::compare(&target, &options, &origins, &headers).await {
+                Some(compared) => to_json(serde_json::to_value(compared.check)),
+                None => Err(bad("args.origins: give at least one origin address")),
+            },
             Command::FlushDns { dry_run } => {
                 let report = tokio::task::spawn_blocking(move || {
                     let os = flush::Os::current();
@@ -178,6 +239,17 @@ impl Command {
             }
             Command::Classify(snapshot) => to_json(serde_json::to_value(classify(&snapshot))),
         }
+    }
+}
+
+fn parse_target(url: &str) -> Result<Target, HostError> {
+    Target::parse(url).map_err(|e| HostError::new(ErrorCode::BadTarget, e.to_string()))
+}
+
+fn parse_resolver(spec: Option<String>) -> Result<ResolverSpec, HostError> {
+    match spec {
+        Some(spec) => ResolverSpec::parse(&spec).map_err(|e| bad(format!("args.resolver: {e}"))),
+        None => Ok(ResolverSpec::System),
     }
 }
 
@@ -273,6 +345,43 @@ mod tests {
             parse("probe", json!({"url": "http://x/", "max_addresses": 0})).unwrap_err(),
             ErrorCode::BadArgs
         );
+        for bad in [
+            json!({"url": "https://shop.test/"}),
+            json!({"url": "https://shop.test/", "origins": []}),
+            json!({"url": "https://shop.test/", "origins": ["origin.shop.test"]}),
+            json!({"url": "https://shop.test/", "origins": ["127.0.0.1"], "headers": ["Host:x"]}),
+            json!({"url": "https://shop.test/", "origins": ["127.0.0.1"], "typo": 1}),
+            json!({"url": "https://shop.test/", "origins": vec!["127.0.0.1"; 9]}),
+        ] {
+            assert_eq!(
+                parse("compare-origin", bad.clone()).unwrap_err(),
+                ErrorCode::BadArgs,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse(
+                "compare-origin",
+                json!({"url": "ftp://x/", "origins": ["127.0.0.1"]})
+            )
+            .unwrap_err(),
+            ErrorCode::BadTarget
+        );
+        let Ok(Command::CompareOrigin {
+            origins, headers, ..
+        }) = parse(
+            "compare-origin",
+            json!({"url": "https://shop.test:8443/", "origins": ["10.0.0.5", "[::1]:443"],
+                   "headers": ["X-Origin-Secret: s3"]}),
+        )
+        else {
+            panic!("valid compare-origin args refused")
+        };
+        assert_eq!(
+            origins.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["10.0.0.5:8443", "[::1]:443"]
+        );
+        assert_eq!(headers, [("x-origin-secret".to_string(), "s3".to_string())]);
         assert_eq!(
             parse("flush-dns", json!({"dry_run": "yes"})).unwrap_err(),
             ErrorCode::BadArgs
