@@ -439,6 +439,11 @@ async fn the_text_output_says_it_first_and_the_host_command_says_the_same() {
     let output = lab.gwdoctor(&url, &origins, &[]).await;
     assert_eq!(output.status.code(), Some(1));
     let text = String::from_utf8(output.stdout).unwrap();
+    // The README's example: `cargo test -p gwdoctor --test origin text_output -- --nocapture`.
+    println!(
+        "$ gwdoctor check {url} --origin {} --origin {}\n{text}",
+        origins[0], origins[1]
+    );
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("Through nginx: 502 in "), "{text}");
     assert!(
