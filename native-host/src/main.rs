@@ -33,7 +33,9 @@ enum Command {
     /// Example: curl -si https://example.com/ | gwdoctor classify -
     Classify(commands::classify::Args),
     /// The verdict on a URL from this machine: every resolved address probed (redirects reported,
-    /// not followed), the verdict first, then timings and hops.
+    /// not followed), the verdict first, then timings and hops. With --origin (owner mode), the
+    /// URL also fetched straight from each origin address, and whether the gateway or the server
+    /// fails.
     Check(commands::check::Args),
     /// Probe a URL hop by hop (DNS → TCP → TLS → HTTP) for every resolved address.
     Probe(commands::probe::Args),
