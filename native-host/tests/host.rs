@@ -92,6 +92,13 @@ fn answers_requests_and_exits_cleanly_when_the_browser_closes_the_pipe() {
         (json!(1), json!(true))
     );
     assert_eq!(ping["result"]["caller"], ALLOWED);
+    assert!(
+        ping["result"]["commands"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("compare-origin")),
+        "{ping}"
+    );
     assert_eq!(by_id(&replies, json!("c"))["result"]["status"], 502);
     let flush = &by_id(&replies, json!("f"))["result"];
     assert!(flush["browser_cache"]

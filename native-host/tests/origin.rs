@@ -461,22 +461,56 @@ async fn the_text_output_says_it_first_and_the_host_command_says_the_same() {
     );
     assert!(text.contains("ok   dns (connect-to)"), "{text}");
 
-    // The native host's command gives the same comparison (no --cacert there: the usual path
-    // fails its TLS check against the test CA, the origins are still compared).
-    let args = json!({"url": url, "origins": origins, "resolver": lab.dns.addr.to_string(),
-                      "timeout_ms": 5000});
-    let Value::Object(args) = args else {
-        unreachable!()
-    };
-    let command = gwdoctor_host::host::dispatch::Command::parse("compare-origin", args).unwrap();
-    let result = command.run("test").await.unwrap();
+    // The native host, framed as a browser talks to it, gives the same comparison (no CA to
+    // trust there: the usual path fails its TLS check, the origins are still compared).
+    let request = json!({"v": 1, "id": 7, "cmd": "compare-origin", "args": {
+        "url": url, "origins": origins, "resolver": lab.dns.addr.to_string(), "timeout_ms": 5000}});
+    let reply = native_host(&request).await;
+    assert_eq!(reply["ok"], true, "{reply:#}");
+    let result = &reply["result"];
     assert_eq!(result["category"], "tls-error", "{result:#}");
     assert_eq!(result["comparison"]["conclusion"], "mixed", "{result:#}");
     assert_eq!(result["direct"][0]["certificate"]["status"], "untrusted");
+    assert_eq!(result["direct"][0]["verdict"]["status"], 200);
     assert_eq!(
         result["comparison"]["origins"][1]["conclusion"],
         "origin-down"
     );
+}
+
+/// One request to `gwdoctor` started as Chromium starts its native host; its one reply.
+async fn native_host(request: &Value) -> Value {
+    let payload = request.to_string();
+    let mut input = (payload.len() as u32).to_ne_bytes().to_vec();
+    input.extend_from_slice(payload.as_bytes());
+    let output = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gwdoctor"))
+            .arg("chrome-extension://enjiaocbljlknocfdgmaigokkjebgldn/")
+            .env(
+                "HOME",
+                std::env::temp_dir().join("gwdoctor-origin-test-home"),
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closing stdin after the request ends the host once it has answered.
+        child.stdin.take().unwrap().write_all(&input).unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = output.stdout;
+    assert!(
+        stdout.len() >= 4,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let length = u32::from_ne_bytes(stdout[..4].try_into().unwrap()) as usize;
+    assert_eq!(stdout.len(), 4 + length, "one reply frame");
+    serde_json::from_slice(&stdout[4..]).unwrap()
 }
 
 #[test]
