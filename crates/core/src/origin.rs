@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::checklist::{host_of, site_of};
-use crate::classify::cause_words;
+use crate::classify::{cause_words, display_name, side_label, ORIGIN, UNKNOWN};
 use crate::signatures::SignatureDb;
 use crate::verdict::{Cause, Role, Verdict};
 use crate::NetworkStage;
@@ -172,7 +172,7 @@ impl Gateway {
                     .map(|l| (l.vendor.as_str(), l.role))
             });
         Gateway {
-            name: named.map(|(id, _)| display_name(id)),
+            name: named.map(|(id, _)| name(id)),
             role: named.map(|(_, role)| role),
         }
     }
@@ -183,21 +183,18 @@ impl Gateway {
 }
 
 fn is_gateway(vendor: &str) -> bool {
-    vendor != "origin" && vendor != "unknown"
+    vendor != ORIGIN && vendor != UNKNOWN
 }
 
-fn display_name(id: &str) -> String {
-    SignatureDb::embedded()
-        .vendor(id)
-        .map_or(id, |v| v.name.as_str())
-        .to_string()
+fn name(id: &str) -> String {
+    display_name(SignatureDb::embedded(), id).to_string()
 }
 
-/// A hop's side in a sentence: the server behind the gateways is "the app".
+/// A hop's side in a sentence: the server behind the gateways is "the app", a vendor its name.
 fn side(id: &str) -> String {
-    match id {
-        "upstream" | "origin" => "the app".into(),
-        other => display_name(other),
+    match side_label(id) {
+        "app" => "the app".into(),
+        other => name(other),
     }
 }
 
@@ -229,7 +226,7 @@ fn outcome(fetch: &Fetch<'_>) -> String {
             side(&hop.to),
             cause_words(hop.cause)
         ),
-        (Some(g), _) if g.vendor == "origin" => "the app's own error page".into(),
+        (Some(g), _) if g.vendor == ORIGIN => "the app's own error page".into(),
         _ => verdict.category.id().replace('-', " "),
     };
     format!("{status} in {took} ({why}).")
@@ -314,13 +311,13 @@ fn finding(through: &Fetch<'_>, path: &Gateway, direct: &DirectFetch<'_>) -> Ori
         let status = d.status.unwrap_or_default();
         if through.verdict.status == Some(status) {
             let meaning = match &d.generator {
-                Some(g) if g.vendor == "origin" => {
+                Some(g) if g.vendor == ORIGIN => {
                     format!("Both fail with the same app {status}: the application is failing.")
                 }
                 Some(g) if is_gateway(&g.vendor) => format!(
                     "Both fail with the same {status}, from {} on the origin: the origin is \
                      failing, {gateway} only passes it on.",
-                    display_name(&g.vendor)
+                    name(&g.vendor)
                 ),
                 _ => format!(
                     "Both fail with the same {status}: the origin is failing, {gateway} only \

@@ -8,9 +8,9 @@ use crate::verdict::{Category, Cause, Evidence, Generator, Layer, Role};
 use super::cause_for_status;
 
 /// Vendor id for pages the application behind the gateways produced.
-pub(super) const ORIGIN: &str = "origin";
+pub(crate) const ORIGIN: &str = "origin";
 /// Vendor id when nothing tells who produced the page.
-pub(super) const UNKNOWN: &str = "unknown";
+pub(crate) const UNKNOWN: &str = "unknown";
 
 /// The generator and what the deciding evidence proves.
 pub(super) struct Decision {
@@ -272,7 +272,8 @@ fn looks_like_json(body: &[u8]) -> bool {
     body.first() == Some(&b'{') && body.last() == Some(&b'}')
 }
 
-fn display_name<'a>(db: &'a SignatureDb, id: &'a str) -> &'a str {
+/// A vendor's name as people write it ("Cloudflare"); the id when the database has none.
+pub(crate) fn display_name<'a>(db: &'a SignatureDb, id: &'a str) -> &'a str {
     db.vendor(id).map_or(id, |v| v.name.as_str())
 }
 

@@ -12,6 +12,7 @@ mod network;
 mod retry;
 
 pub(crate) use advice::{cause_words, side_label};
+pub(crate) use generator::{display_name, ORIGIN, UNKNOWN};
 pub use network::{classify_network_failure, NetworkFailure, NetworkStage, Vantage};
 
 use crate::signatures::{RuleKind, SignatureDb};
