@@ -11,6 +11,9 @@
 #[path = "../../crates/net/tests/support/dns_server.rs"]
 #[allow(dead_code)]
 mod dns_server;
+#[path = "../../crates/net/tests/support/test_ca.rs"]
+#[allow(dead_code)]
+mod test_ca;
 
 use std::{
     net::SocketAddr,
@@ -21,6 +24,7 @@ use std::{
 };
 
 use serde_json::{json, Value};
+use test_ca::TestCa;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpListener,
@@ -30,38 +34,6 @@ const HEALTHY: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Len
 Connection: close\r\n\r\n<h1>shop</h1>\n";
 const APP_500: &str = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n\
 Content-Length: 31\r\nConnection: close\r\n\r\n{\"error\": \"database is locked\"}";
-
-/// The test's certificate authority, written as `ca.pem` for `--cacert` and nginx.
-struct Ca {
-    certificate: rcgen::Certificate,
-    key: rcgen::KeyPair,
-}
-
-impl Ca {
-    fn new() -> Ca {
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "gwdoctor test CA");
-        let key = rcgen::KeyPair::generate().unwrap();
-        let certificate = params.self_signed(&key).unwrap();
-        Ca { certificate, key }
-    }
-
-    /// A certificate for `name` signed by this CA, and its key.
-    fn leaf(&self, name: &str) -> (rcgen::Certificate, rcgen::KeyPair) {
-        let key = rcgen::KeyPair::generate().unwrap();
-        let mut params = rcgen::CertificateParams::new(vec![name.to_string()]).unwrap();
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, name);
-        let certificate = params
-            .signed_by(&key, &self.certificate, &self.key)
-            .unwrap();
-        (certificate, key)
-    }
-}
 
 /// What an origin saw of one request: the TLS name (SNI) and the request head.
 type Seen = Arc<Mutex<Vec<(Option<String>, String)>>>;
@@ -73,20 +45,8 @@ struct Origin {
 }
 
 impl Origin {
-    async fn start(ca: &Ca, name: &str, response: &'static str) -> Origin {
-        let (certificate, key) = ca.leaf(name);
-        let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(
-            tokio_rustls::rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![certificate.der().clone()],
-            tokio_rustls::rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
-        )
-        .unwrap();
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    async fn start(ca: &TestCa, name: &str, response: &'static str) -> Origin {
+        let acceptor = ca.acceptor(name);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let seen = Seen::default();
@@ -148,7 +108,7 @@ struct Nginx {
 }
 
 impl Nginx {
-    fn start(ca: &Ca, upstreams: &[u16]) -> Nginx {
+    fn start(ca: &TestCa, upstreams: &[u16]) -> Nginx {
         let dir = tempfile::tempdir().unwrap();
         let (certificate, key) = ca.leaf("shop.test");
         std::fs::write(dir.path().join("shop.pem"), certificate.pem()).unwrap();
@@ -237,7 +197,7 @@ struct Lab {
 
 impl Lab {
     async fn start() -> Lab {
-        let ca = Ca::new();
+        let ca = TestCa::new();
         let healthy = Origin::start(&ca, "shop.test", HEALTHY).await;
         let app = Origin::start(&ca, "shop.test", APP_500).await;
         let other_name = Origin::start(&ca, "other.test", HEALTHY).await;

@@ -5,6 +5,9 @@
 #[path = "support/dns_server.rs"]
 #[allow(dead_code)]
 mod dns_server;
+#[path = "support/test_ca.rs"]
+#[allow(dead_code)]
+mod test_ca;
 
 use std::{sync::Arc, time::Duration};
 
@@ -13,6 +16,7 @@ use gwdoctor_net::{
     probe::{phase_limits, ProbeOptions},
     ResolverSpec, Target,
 };
+use test_ca::TestCa;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpListener,
@@ -197,46 +201,6 @@ async fn a_name_that_does_not_resolve_fails_at_dns() {
     );
     assert!(failed.detail.contains("NXDOMAIN"), "{}", failed.detail);
     assert_eq!(report.verdict.category.id(), "origin-unreachable");
-}
-
-/// A certificate authority of the test's own, and leaf certificates it signs.
-struct TestCa {
-    certificate: rcgen::Certificate,
-    key: rcgen::KeyPair,
-}
-
-impl TestCa {
-    fn new() -> TestCa {
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "gwdoctor test CA");
-        let key = rcgen::KeyPair::generate().unwrap();
-        let certificate = params.self_signed(&key).unwrap();
-        TestCa { certificate, key }
-    }
-
-    /// A TLS acceptor whose certificate, signed by this authority, names `name`.
-    fn acceptor(&self, name: &str) -> tokio_rustls::TlsAcceptor {
-        let key = rcgen::KeyPair::generate().unwrap();
-        let leaf = rcgen::CertificateParams::new(vec![name.to_string()])
-            .unwrap()
-            .signed_by(&key, &self.certificate, &self.key)
-            .unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der().clone()],
-            rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
-        )
-        .unwrap();
-        tokio_rustls::TlsAcceptor::from(Arc::new(config))
-    }
 }
 
 /// What a TLS server saw of each request: the TLS name (SNI) and the request head.
