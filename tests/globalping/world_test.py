@@ -13,7 +13,7 @@ what comes back are real responses. Checked:
   4. the rate limit: after the allowance, a 429 with Retry-After is reported plainly, and no
      poll follows it (requests counted at the stand-in);
   5. the hosted checker with --globalping: fanned-out answers carry the world view, one
-     measurement per URL however many ask;
+     measurement per URL however many ask, a pause after a 429, and a share per client;
   6. nothing is sent to Globalping without --from (the stand-in sees no request).
 
 Usage: world_test.py --gwdoctor target/debug/gwdoctor  (exit 0 when every check passes)
@@ -125,12 +125,12 @@ class StandIn:
 class Serve:
     """`gwdoctor serve --globalping` on a free loopback port."""
 
-    def __init__(self, work, binary, api):
+    def __init__(self, work, binary, api, *extra):
         self.port = free_port()
         env = dict(os.environ, GWDOCTOR_GLOBALPING_API=api)
         self.proc = subprocess.Popen(
             [binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--allow-private", "--globalping",
-             "--globalping-places", "2", "--www", str(work), "--wasm", str(work)],
+             "--globalping-places", "2", "--www", str(work), "--wasm", str(work), *extra],
             stdout=subprocess.DEVNULL, stderr=open(work / "serve.log", "w"), env=env)
         wait_for(lambda: port_open(self.port), "gwdoctor serve")
 
@@ -269,6 +269,18 @@ def main():
             stats = tight.stats()
             check(stats["creates"] == 2 and stats["rate_limited"] == 1,
                   f"after a 429 the checker waits instead of asking again ({stats})")
+        finally:
+            serve.stop()
+
+        share = StandIn(work, "share", [probe("Berlin", "DE", 3320)])
+        stand_ins.append(share)
+        serve = Serve(work, binary, share.url, "--globalping-per-client", "2")
+        try:
+            ask = lambda n: serve.get_json("/api/v1/check?" + urllib.parse.urlencode({"url": f"{down_url}?{n}", "fanout": "1"}))
+            kinds = ["world" if "world" in a else a.get("world_error", {}).get("kind") for a in map(ask, "xyzx")]
+            check(kinds == ["world", "world", "rate-limited", "world"],
+                  f"one client causes at most 2 new measurements; a cached one stays free ({kinds})")
+            check(share.stats()["accepted"] == 2, f"the stand-in measured twice ({share.stats()})")
         finally:
             serve.stop()
 

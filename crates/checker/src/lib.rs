@@ -118,6 +118,10 @@ pub struct Args {
     /// Seconds a URL's world view is reused (one measurement per URL per period).
     #[arg(long, default_value_t = 300, value_name = "SECONDS")]
     globalping_ttl: u64,
+    /// New measurements one client may cause an hour (world views already cached are free),
+    /// so that no client spends the whole Globalping allowance.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    globalping_per_client: u32,
 }
 
 /// Runs `serve` until interrupted.
@@ -133,9 +137,11 @@ pub fn run(args: Args) -> Result<()> {
     if !(1..=300).contains(&args.header_timeout) {
         bail!("--header-timeout must be 1…300 s");
     }
-    if !(1..=50).contains(&args.globalping_places) || !(10..=86_400).contains(&args.globalping_ttl)
+    if !(1..=50).contains(&args.globalping_places)
+        || !(10..=86_400).contains(&args.globalping_ttl)
+        || !(1..=1000).contains(&args.globalping_per_client)
     {
-        bail!("--globalping-places must be 1…50 and --globalping-ttl 10…86400 s");
+        bail!("--globalping-places must be 1…50, --globalping-ttl 10…86400 s and --globalping-per-client 1…1000");
     }
     let mut vantage = match &args.config {
         Some(path) => VantageConfig::load(path)?,
@@ -201,6 +207,7 @@ fn world(args: &Args) -> Result<Option<World>> {
         token,
         args.globalping_places,
         ttl,
+        args.globalping_per_client,
     )?))
 }
 
@@ -218,6 +225,7 @@ async fn serve(
         ),
         vantage: Vantage::new(vantage.peers.clone(), vantage.peer_timeout, limits.ttl)?,
         world: world(&args)?,
+        trusted_proxies: args.trusted_proxies.clone(),
     });
     let limiter = ClientLimiter::new(
         args.rate_limit,
@@ -230,6 +238,18 @@ async fn serve(
             loop {
                 every.tick().await;
                 limiter.forget_idle();
+            }
+        });
+    }
+    if app.world.is_some() {
+        let app = Arc::clone(&app);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(600));
+            loop {
+                every.tick().await;
+                if let Some(world) = &app.world {
+                    world.forget_idle();
+                }
             }
         });
     }

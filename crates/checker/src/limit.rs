@@ -45,11 +45,7 @@ impl ClientLimiter {
 
     /// The client a request from `peer` with `headers` counts as.
     pub fn client_of(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .map(|value| value.to_str().unwrap_or(""));
-        client_behind(peer, forwarded, &self.trusted_proxies)
+        client_of(peer, headers, &self.trusted_proxies)
     }
 
     /// `Ok` when `client` may check now, or the seconds until it may.
@@ -67,6 +63,15 @@ impl ClientLimiter {
         self.limiter.retain_recent();
         self.limiter.shrink_to_fit();
     }
+}
+
+/// The client a request from `peer` with `headers` counts as, behind `trusted` proxies.
+pub(crate) fn client_of(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr {
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|value| value.to_str().unwrap_or(""));
+    client_behind(peer, forwarded, trusted)
 }
 
 /// The client of a request that arrived from `peer`: `peer` itself unless it is a trusted proxy;

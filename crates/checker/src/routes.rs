@@ -2,12 +2,12 @@
 //! the page (`www/`) at `/` and the wasm core at `/wasm/`, with a strict CSP on everything and
 //! CORS on the API for browser extensions.
 
-use std::{path::Path, sync::Arc, time::Duration};
+use std::{net::IpAddr, path::Path, sync::Arc, time::Duration};
 
 use axum::{
     body::Bytes,
-    extract::{Query, State},
-    http::{header, HeaderName, HeaderValue, Method},
+    extract::{ConnectInfo, Query, State},
+    http::{header, HeaderMap, HeaderName, HeaderValue, Method},
     middleware,
     response::{IntoResponse, Response},
     routing::get,
@@ -27,7 +27,8 @@ use super::{
     cache::CachedChecker,
     checker::Outcome,
     error::ApiError,
-    limit::{rate_limit, ClientLimiter},
+    limit::{self, rate_limit, ClientLimiter},
+    listener::ClientAddr,
     vantage::Vantage,
     world::World,
 };
@@ -57,6 +58,8 @@ pub struct App {
     pub vantage: Vantage,
     /// Globalping's probes, with `--globalping`.
     pub world: Option<World>,
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<gwdoctor_net::Cidr>,
 }
 
 /// The whole application.
@@ -110,14 +113,20 @@ struct CheckQuery {
     fanout: Option<String>,
 }
 
-async fn check(State(app): State<Arc<App>>, Query(query): Query<CheckQuery>) -> Response {
-    match run_check(&app, query).await {
+async fn check(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<ClientAddr>,
+    headers: HeaderMap,
+    Query(query): Query<CheckQuery>,
+) -> Response {
+    let client = limit::client_of(peer.0.ip(), &headers, &app.trusted_proxies);
+    match run_check(&app, query, client).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
 }
 
-async fn run_check(app: &App, query: CheckQuery) -> Result<Response, ApiError> {
+async fn run_check(app: &App, query: CheckQuery, client: IpAddr) -> Result<Response, ApiError> {
     let url = query.url.unwrap_or_default();
     if url.trim().is_empty() {
         return Err(ApiError::InvalidUrl(
@@ -138,7 +147,7 @@ async fn run_check(app: &App, query: CheckQuery) -> Result<Response, ApiError> {
         Outcome::Checked(json) => json.clone(),
     };
     let body = if fanout {
-        Bytes::from(with_vantage_points(app, &checked_url, &json).await)
+        Bytes::from(with_vantage_points(app, &checked_url, &json, client).await)
     } else {
         json
     };
@@ -161,7 +170,7 @@ async fn run_check(app: &App, query: CheckQuery) -> Result<Response, ApiError> {
 
 /// This checker's result `json` with `vantage_points` (its own verdict and every peer's) and,
 /// with `--globalping`, `world` (or `world_error`).
-async fn with_vantage_points(app: &App, checked_url: &str, json: &[u8]) -> Vec<u8> {
+async fn with_vantage_points(app: &App, checked_url: &str, json: &[u8], client: IpAddr) -> Vec<u8> {
     let mut results = vec![(
         app.checks.vantage().to_string(),
         None,
@@ -169,7 +178,7 @@ async fn with_vantage_points(app: &App, checked_url: &str, json: &[u8]) -> Vec<u
     )];
     let world = async {
         match &app.world {
-            Some(world) => Some(world.ask(checked_url).await),
+            Some(world) => Some(world.ask(checked_url, client).await),
             None => None,
         }
     };

@@ -3,11 +3,20 @@
 //!
 //! One measurement per URL per TTL however many visitors ask (a cache with in-flight dedup, as
 //! for probes), and none at all while Globalping's rate limit is reached: after a `429` the
-//! checker waits the time it was given (at least a minute) before asking again.
+//! checker waits the time it was given (at least a minute) before asking again. So that no
+//! client can spend the whole allowance, each client may cause only so many new measurements an
+//! hour; answers already cached cost nothing.
 
 use std::{
+    net::IpAddr,
+    num::NonZeroU32,
     sync::{Arc, Mutex},
     time::Duration,
+};
+
+use governor::{
+    clock::{Clock, DefaultClock},
+    DefaultKeyedRateLimiter, Quota, RateLimiter,
 };
 
 use gwdoctor_core::world::WorldView;
@@ -30,17 +39,20 @@ pub struct World {
     places: FromSpec,
     answers: Cache<String, Arc<(&'static str, Value)>>,
     paused_until: Mutex<Option<Instant>>,
+    per_client: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl World {
     /// Asks Globalping at `api` (with `token`) from `places` places worldwide, each URL's answer
-    /// reused for `ttl`.
+    /// reused for `ttl`; each client may cause `per_client_hourly` new measurements an hour.
     pub fn new(
         api: &str,
         token: Option<String>,
         places: u32,
         ttl: Duration,
+        per_client_hourly: u32,
     ) -> anyhow::Result<World> {
+        let hourly = NonZeroU32::new(per_client_hourly).unwrap_or(NonZeroU32::MIN);
         Ok(World {
             client: Globalping::new(api, token)?,
             places: FromSpec::parse(&format!("world:{places}"))?,
@@ -49,6 +61,7 @@ impl World {
                 .max_capacity(10_000)
                 .build(),
             paused_until: Mutex::new(None),
+            per_client: RateLimiter::keyed(Quota::per_hour(hourly).allow_burst(hourly)),
         })
     }
 
@@ -57,9 +70,19 @@ impl World {
         self.places.places
     }
 
-    /// The member to add to a fanned-out answer about `url`: `("world", view)` or
+    /// The member to add to a fanned-out answer about `url` for `client`: `("world", view)` or
     /// `("world_error", {kind, message, retry_after_s})`.
-    pub async fn ask(&self, url: &str) -> Arc<(&'static str, Value)> {
+    pub async fn ask(&self, url: &str, client: IpAddr) -> Arc<(&'static str, Value)> {
+        if let Some(answer) = self.answers.get(url).await {
+            return answer;
+        }
+        if let Err(not_until) = self.per_client.check_key(&crate::limit::client_key(client)) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            return Arc::new(error_member(&GlobalpingError::RateLimited {
+                retry_after_s: Some(wait.as_secs() + 1),
+                message: "you asked this checker for many new world-wide checks; answers it already has are still given".into(),
+            }));
+        }
         if let Some(wait) = self.pause_left() {
             return Arc::new(error_member(&GlobalpingError::RateLimited {
                 retry_after_s: Some(wait.as_secs().max(1)),
@@ -98,6 +121,12 @@ impl World {
                 error_member(&error)
             }
         }
+    }
+
+    /// Forgets clients whose allowance is whole again (keeps memory bounded over time).
+    pub fn forget_idle(&self) {
+        self.per_client.retain_recent();
+        self.per_client.shrink_to_fit();
     }
 
     fn pause_left(&self) -> Option<Duration> {
