@@ -19,24 +19,16 @@ use std::{
     net::SocketAddr,
     path::PathBuf,
     process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
     time::Duration,
 };
 
 use serde_json::{json, Value};
-use test_ca::TestCa;
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpListener,
-};
+use test_ca::{serve_tls, Seen, TestCa};
 
 const HEALTHY: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 14\r\n\
 Connection: close\r\n\r\n<h1>shop</h1>\n";
 const APP_500: &str = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n\
 Content-Length: 31\r\nConnection: close\r\n\r\n{\"error\": \"database is locked\"}";
-
-/// What an origin saw of one request: the TLS name (SNI) and the request head.
-type Seen = Arc<Mutex<Vec<(Option<String>, String)>>>;
 
 /// A tiny HTTPS origin on 127.0.0.1 answering every request with `response`.
 struct Origin {
@@ -46,38 +38,7 @@ struct Origin {
 
 impl Origin {
     async fn start(ca: &TestCa, name: &str, response: &'static str) -> Origin {
-        let acceptor = ca.acceptor(name);
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let seen = Seen::default();
-        let record = seen.clone();
-        tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                let (acceptor, record) = (acceptor.clone(), record.clone());
-                tokio::spawn(async move {
-                    let accepted =
-                        tokio::time::timeout(Duration::from_secs(5), acceptor.accept(socket));
-                    let Ok(Ok(mut tls)) = accepted.await else {
-                        return;
-                    };
-                    let sni = tls.get_ref().1.server_name().map(str::to_string);
-                    let mut head = Vec::new();
-                    let mut buffer = [0u8; 4096];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65_536 {
-                        let read =
-                            tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buffer));
-                        match read.await {
-                            Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buffer[..n]),
-                            _ => break,
-                        }
-                    }
-                    let head = String::from_utf8_lossy(&head).into_owned();
-                    record.lock().unwrap().push((sni, head));
-                    let _ = tls.write_all(response.as_bytes()).await;
-                    let _ = tls.shutdown().await;
-                });
-            }
-        });
+        let (address, seen) = serve_tls(ca.acceptor(name), response).await;
         Origin { address, seen }
     }
 

@@ -16,7 +16,9 @@ use gwdoctor_net::{
     probe::{phase_limits, ProbeOptions},
     ResolverSpec, Target,
 };
-use test_ca::TestCa;
+use test_ca::{serve_tls, TestCa};
+
+const OK_200: &str = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpListener,
@@ -203,43 +205,10 @@ async fn a_name_that_does_not_resolve_fails_at_dns() {
     assert_eq!(report.verdict.category.id(), "origin-unreachable");
 }
 
-/// What a TLS server saw of each request: the TLS name (SNI) and the request head.
-type Seen = Arc<std::sync::Mutex<Vec<(Option<String>, String)>>>;
-
-/// Answers every TLS connection with a 200 and records what it saw.
-async fn serve_tls(acceptor: tokio_rustls::TlsAcceptor) -> (std::net::SocketAddr, Seen) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let seen = Seen::default();
-    let record = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let (acceptor, record) = (acceptor.clone(), record.clone());
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(socket).await else {
-                    return;
-                };
-                let mut head = [0u8; 4096];
-                let n = tls.read(&mut head).await.unwrap_or(0);
-                let sni = tls.get_ref().1.server_name().map(str::to_string);
-                let head = String::from_utf8_lossy(&head[..n]).into_owned();
-                record.lock().unwrap().push((sni, head));
-                let _ = tls
-                    .write_all(
-                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
-                    )
-                    .await;
-                let _ = tls.shutdown().await;
-            });
-        }
-    });
-    (address, seen)
-}
-
 #[tokio::test]
 async fn a_fixed_address_is_asked_for_the_urls_name_and_a_bad_certificate_is_reported() {
     let ca = TestCa::new();
-    let (address, seen) = serve_tls(ca.acceptor("shop.test")).await;
+    let (address, seen) = serve_tls(ca.acceptor("shop.test"), OK_200).await;
     let direct = |url: &str, trust: bool, errors| {
         let mut options = options(None, 3000);
         options.connect_to = Some(address);
