@@ -11,6 +11,8 @@
 #[path = "../../crates/net/tests/support/dns_server.rs"]
 #[allow(dead_code)]
 mod dns_server;
+#[path = "support/nginx.rs"]
+mod nginx;
 #[path = "../../crates/net/tests/support/test_ca.rs"]
 #[allow(dead_code)]
 mod test_ca;
@@ -18,10 +20,10 @@ mod test_ca;
 use std::{
     net::SocketAddr,
     path::PathBuf,
-    process::{Child, Command, Stdio},
-    time::Duration,
+    process::{Command, Stdio},
 };
 
+use nginx::{free_port as dead_port, Nginx};
 use serde_json::{json, Value};
 use test_ca::{serve_tls, Seen, TestCa};
 
@@ -52,29 +54,19 @@ impl Origin {
     }
 }
 
-/// A port nothing listens on.
-fn dead_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A real nginx on 127.0.0.1: the "CDN" for `shop.test`, one TLS port per upstream.
-struct Nginx {
-    child: Child,
+struct Cdn {
+    server: Nginx,
     ports: Vec<u16>,
-    dir: tempfile::TempDir,
 }
 
-impl Nginx {
-    fn start(ca: &TestCa, upstreams: &[u16]) -> Nginx {
+impl Cdn {
+    fn start(ca: &TestCa, upstreams: &[u16]) -> Cdn {
         let dir = tempfile::tempdir().unwrap();
         let (certificate, key) = ca.leaf("shop.test");
         std::fs::write(dir.path().join("shop.pem"), certificate.pem()).unwrap();
         std::fs::write(dir.path().join("shop.key"), key.serialize_pem()).unwrap();
-        let d = dir.path().display();
+        let d = dir.path().display().to_string();
         let ports: Vec<u16> = upstreams.iter().map(|_| dead_port()).collect();
         let servers: String = ports
             .iter()
@@ -90,58 +82,14 @@ impl Nginx {
                 )
             })
             .collect();
-        let conf = dir.path().join("nginx.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "daemon off; master_process off; pid {d}/nginx.pid; error_log {d}/error.log;\n\
-                 events {{}}\nhttp {{ access_log {d}/access.log; \
-                 client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d}; \
-                 uwsgi_temp_path {d}; scgi_temp_path {d};\n{servers}}}\n"
-            ),
-        )
-        .unwrap();
-        let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-            .into_iter()
-            .map(PathBuf::from)
-            .find(|p| p.exists())
-            .expect("nginx is installed (scripts/setup-test-deps.sh)");
-        let nginx = Nginx {
-            child: Command::new(binary)
-                .arg("-c")
-                .arg(&conf)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start nginx"),
+        Cdn {
+            server: Nginx::start(dir, &servers, &ports),
             ports,
-            dir,
-        };
-        for _ in 0..100 {
-            if nginx
-                .ports
-                .iter()
-                .all(|p| std::net::TcpStream::connect(("127.0.0.1", *p)).is_ok())
-            {
-                return nginx;
-            }
-            std::thread::sleep(Duration::from_millis(50));
         }
-        panic!(
-            "nginx did not start listening within 5 s: {}",
-            std::fs::read_to_string(nginx.dir.path().join("error.log")).unwrap_or_default()
-        );
     }
 
     fn url(&self, i: usize) -> String {
         format!("https://shop.test:{}/cart", self.ports[i])
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -153,7 +101,7 @@ struct Lab {
     app: Origin,
     other_name: Origin,
     dead: u16,
-    nginx: Nginx,
+    nginx: Cdn,
 }
 
 impl Lab {
@@ -164,8 +112,8 @@ impl Lab {
         let other_name = Origin::start(&ca, "other.test", HEALTHY).await;
         let dead = dead_port();
         // Port 0: before the dead origin (502); port 1: before the failing app (its 500).
-        let nginx = Nginx::start(&ca, &[dead, app.address.port()]);
-        let ca_file = nginx.dir.path().join("ca.pem");
+        let nginx = Cdn::start(&ca, &[dead, app.address.port()]);
+        let ca_file = nginx.server.path().join("ca.pem");
         std::fs::write(&ca_file, ca.certificate.pem()).unwrap();
         let dns = dns_server::start("127.0.0.1", &[("shop.test", "127.0.0.1", 60)]);
         Lab {

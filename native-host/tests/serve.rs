@@ -5,11 +5,12 @@
 #[allow(dead_code)]
 #[path = "../../crates/net/tests/support/dns_server.rs"]
 mod dns_server;
+#[path = "support/nginx.rs"]
+mod nginx;
 
 use std::{
     io::{BufRead, BufReader},
     net::SocketAddr,
-    path::PathBuf,
     process::{Child, Command, Stdio},
     sync::{
         atomic::{AtomicUsize, Ordering},
@@ -18,6 +19,7 @@ use std::{
     time::Duration,
 };
 
+use nginx::{free_port, Nginx};
 use serde_json::Value;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -285,70 +287,27 @@ async fn a_redirect_to_a_private_address_is_refused() {
 }
 
 /// A real nginx on 127.0.0.1 before a port nothing listens on.
-struct Nginx {
-    child: Child,
+struct DeadUpstream {
+    _server: Nginx,
     port: u16,
-    _dir: tempfile::TempDir,
 }
 
-impl Nginx {
-    fn start() -> Nginx {
-        let free = || {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port()
-        };
-        let (port, dead) = (free(), free());
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path().display();
-        let conf = dir.path().join("nginx.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "daemon off; master_process off; pid {d}/nginx.pid; error_log {d}/error.log;\nevents {{}}\nhttp {{ access_log off; \
-                 client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d}; uwsgi_temp_path {d}; \
-                 scgi_temp_path {d};\n server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://127.0.0.1:{dead}; }} }} }}\n"
-            ),
-        )
-        .unwrap();
-        let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-            .into_iter()
-            .map(PathBuf::from)
-            .find(|p| p.exists())
-            .expect("nginx is installed (scripts/setup-test-deps.sh)");
-        let nginx = Nginx {
-            child: Command::new(binary)
-                .arg("-c")
-                .arg(&conf)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start nginx"),
+impl DeadUpstream {
+    fn start() -> DeadUpstream {
+        let (port, dead) = (free_port(), free_port());
+        let server = format!(
+            " server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://127.0.0.1:{dead}; }} }}\n"
+        );
+        DeadUpstream {
+            _server: Nginx::start(tempfile::tempdir().unwrap(), &server, &[port]),
             port,
-            _dir: dir,
-        };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return nginx;
-            }
-            std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("nginx did not start listening within 5 s");
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_real_nginx_before_a_dead_upstream_gets_its_verdict_with_timings() {
-    let nginx = Nginx::start();
+    let nginx = DeadUpstream::start();
     let server = Server::start(&["--allow-private", "--name", "lab-1"]);
     let url = format!("http://127.0.0.1:{}/shop", nginx.port);
     let (status, headers, body) = get_json(&server.check_url(&url)).await;
