@@ -21,7 +21,7 @@ use governor::{
 
 use gwdoctor_core::world::WorldView;
 use gwdoctor_net::globalping::{Globalping, GlobalpingError};
-use gwdoctor_wire::globalping::{place_answers, FromSpec, MeasurementRequest};
+use gwdoctor_wire::globalping::{place_answers, FromSpec, MeasurementRequest, MAX_PLACES};
 use moka::future::Cache;
 use serde_json::Value;
 use tokio::time::Instant;
@@ -55,7 +55,10 @@ impl World {
         let hourly = NonZeroU32::new(per_client_hourly).unwrap_or(NonZeroU32::MIN);
         Ok(World {
             client: Globalping::new(api, token)?,
-            places: FromSpec::parse(&format!("world:{places}"))?,
+            places: FromSpec {
+                locations: Vec::new(),
+                places: places.clamp(1, MAX_PLACES),
+            },
             answers: Cache::builder()
                 .time_to_live(ttl)
                 .max_capacity(10_000)

@@ -530,9 +530,7 @@ fn next_steps(standing: Standing, here: Option<&Verdict>, outliers: bool) -> Vec
             );
         }
         Standing::Up if here_down => {
-            for step in your_side_steps(here) {
-                steps.push(step);
-            }
+            steps.extend(your_side_steps(here));
         }
         Standing::Up => {}
         Standing::NoAnswer => {
